@@ -1,0 +1,244 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for halo selftests: a cluster of N nodes inside one kernel, one
+# network namespace per node, in the manner of WireGuard's netns.sh and
+# tools/testing/selftests/net/lib.sh.
+#
+#              hub (netns, bridges br1..brL, nftables for link faults)
+#        v1.1 /      | v2.1      \ v3.1         one bridge per link L;
+#  n1 (eth1) n2 (eth1) n3 (eth1) ...            node i's address on link L
+#                                               is 198.51.(99+L).i/24 and
+#                                               2001:db8:L::i/64
+#
+#   nodes_setup N [LINKS]    create the hub and N nodes, LINKS links each
+#   on I CMD...              run CMD in node I's namespace
+#   node_ns I                print node I's namespace name (for haloctl -n)
+#   node_addr I [LINK] [6]   print node I's address on LINK (IPv6 with 6)
+#   link_cut I J [LINK]      drop all traffic between I and J (both ways)
+#   link_cut_oneway I J [LINK]  drop traffic from I to J only
+#   link_heal I J [LINK]     undo link_cut/link_cut_oneway for I and J
+#   node_down I [LINK]       take node I's link down at the hub (all links
+#                            when LINK is omitted); node_up I [LINK] undoes it
+#   netem I "ARGS" [LINK]    tc netem ARGS on node I's link, both directions
+#                            (e.g. "loss 10% delay 20ms 5ms"); netem I "" clears
+#   wait_for SECS CMD...     poll CMD every 0.1 s until it succeeds; fail
+#                            with a message after SECS seconds
+#
+# Every command that changes the topology is echoed (set HALO_QUIET=1 to
+# silence). Namespaces are removed on exit by the trap nodes_setup installs.
+
+# kselftest exit codes
+ksft_pass=0
+ksft_fail=1
+ksft_skip=4
+
+HALO_NS_PREFIX=${HALO_NS_PREFIX:-halo-$$}
+HALO_NODES=0
+HALO_LINKS=0
+
+log()
+{
+	[ -n "${HALO_QUIET:-}" ] || echo "[+] $*" >&2
+}
+
+fail()
+{
+	echo "FAIL: $*" >&2
+	exit $ksft_fail
+}
+
+skip()
+{
+	echo "SKIP: $*" >&2
+	exit $ksft_skip
+}
+
+require_root()
+{
+	[ "$(id -u)" = 0 ] || skip "needs root"
+}
+
+node_ns()
+{
+	echo "$HALO_NS_PREFIX-n$1"
+}
+
+hub_ns()
+{
+	echo "$HALO_NS_PREFIX-hub"
+}
+
+node_addr()
+{
+	local i=$1 l=${2:-1} v=${3:-4}
+
+	if [ "$v" = 6 ]; then
+		echo "2001:db8:$l::$i"
+	else
+		echo "198.51.$((99 + l)).$i"
+	fi
+}
+
+on()
+{
+	local i=$1
+
+	shift
+	ip netns exec "$(node_ns "$i")" "$@"
+}
+
+hub()
+{
+	ip netns exec "$(hub_ns)" "$@"
+}
+
+nodes_cleanup()
+{
+	local ns
+
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+		case "$ns" in "$HALO_NS_PREFIX"-*) ip netns del "$ns" 2>/dev/null ;; esac
+	done
+}
+
+nodes_setup()
+{
+	local n=$1 links=${2:-1} i l
+
+	HALO_NODES=$n
+	HALO_LINKS=$links
+	trap nodes_cleanup EXIT
+	log "setup: $n nodes, $links link(s) each, namespaces $HALO_NS_PREFIX-*"
+	ip netns add "$(hub_ns)" || return 1
+	hub ip link set lo up
+	hub nft add table bridge halo
+	hub nft add chain bridge halo forward \
+		'{ type filter hook forward priority 0; policy accept; }'
+	for l in $(seq "$links"); do
+		hub ip link add "br$l" type bridge
+		# no STP, no learning delay: links forward at once
+		hub ip link set "br$l" type bridge forward_delay 0 stp_state 0
+		hub ip link set "br$l" up
+	done
+	for i in $(seq "$n"); do
+		ip netns add "$(node_ns "$i")" || return 1
+		on "$i" ip link set lo up
+		on "$i" sysctl -qw net.ipv6.conf.all.accept_dad=0
+		on "$i" sysctl -qw net.ipv6.conf.default.accept_dad=0
+		for l in $(seq "$links"); do
+			ip link add "eth$l" netns "$(node_ns "$i")" type veth \
+				peer name "v$i.$l" netns "$(hub_ns)"
+			hub ip link set "v$i.$l" master "br$l" up
+			on "$i" ip addr add "$(node_addr "$i" "$l")/24" dev "eth$l"
+			on "$i" ip addr add "$(node_addr "$i" "$l" 6)/64" dev "eth$l" nodad
+			on "$i" ip link set "eth$l" up
+		done
+	done
+}
+
+# nft rule handles are looked up by the comment each rule carries.
+_cut_rule()
+{
+	local from=$1 to=$2 l=$3
+
+	hub nft add rule bridge halo forward iifname "v$from.$l" \
+		oifname "v$to.$l" counter drop comment "\"cut-$from-$to-$l\""
+}
+
+_uncut_rule()
+{
+	local from=$1 to=$2 l=$3 h
+
+	for h in $(hub nft -a list chain bridge halo forward |
+		   sed -n "s/.*comment \"cut-$from-$to-$l\" # handle \([0-9]*\)/\1/p"); do
+		hub nft delete rule bridge halo forward handle "$h"
+	done
+}
+
+_links()
+{
+	if [ -n "${1:-}" ]; then echo "$1"; else seq "$HALO_LINKS"; fi
+}
+
+link_cut()
+{
+	local i=$1 j=$2 l
+
+	log "cut: node $i <-> node $j (link ${3:-all})"
+	for l in $(_links "${3:-}"); do
+		_cut_rule "$i" "$j" "$l"
+		_cut_rule "$j" "$i" "$l"
+	done
+}
+
+link_cut_oneway()
+{
+	local i=$1 j=$2 l
+
+	log "cut: node $i -> node $j only (link ${3:-all})"
+	for l in $(_links "${3:-}"); do
+		_cut_rule "$i" "$j" "$l"
+	done
+}
+
+link_heal()
+{
+	local i=$1 j=$2 l
+
+	log "heal: node $i <-> node $j (link ${3:-all})"
+	for l in $(_links "${3:-}"); do
+		_uncut_rule "$i" "$j" "$l"
+		_uncut_rule "$j" "$i" "$l"
+	done
+}
+
+node_down()
+{
+	local i=$1 l
+
+	log "down: node $i (link ${2:-all})"
+	for l in $(_links "${2:-}"); do
+		hub ip link set "v$i.$l" down
+	done
+}
+
+node_up()
+{
+	local i=$1 l
+
+	log "up: node $i (link ${2:-all})"
+	for l in $(_links "${2:-}"); do
+		hub ip link set "v$i.$l" up
+	done
+}
+
+netem()
+{
+	local i=$1 args=$2 l
+
+	log "netem: node $i (link ${3:-all}): ${args:-clear}"
+	for l in $(_links "${3:-}"); do
+		on "$i" tc qdisc del dev "eth$l" root 2>/dev/null
+		hub tc qdisc del dev "v$i.$l" root 2>/dev/null
+		[ -n "$args" ] || continue
+		# shellcheck disable=SC2086 # ARGS is a list of netem words
+		on "$i" tc qdisc add dev "eth$l" root netem $args || return 1
+		# shellcheck disable=SC2086
+		hub tc qdisc add dev "v$i.$l" root netem $args || return 1
+	done
+}
+
+wait_for()
+{
+	local secs=$1 deadline
+
+	shift
+	deadline=$(($(date +%s%N) + secs * 1000000000))
+	until "$@" >/dev/null 2>&1; do
+		if [ "$(date +%s%N)" -gt "$deadline" ]; then
+			echo "wait_for: gave up after $secs s: $*" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}

@@ -1,0 +1,69 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# halo.ko life cycle and the "halo" family through haloctl: load/unload
+# with namespaces around, GET from two namespaces (each sees its own
+# instance), unprivileged callers refused, a missing module explained.
+. "$(dirname "$0")/lib.sh"
+require_root
+
+# Print the cookie of the current netns, from SO_NETNS_COOKIE.
+netns_cookie=(python3 -c '
+import socket
+s = socket.socket()
+print(int.from_bytes(s.getsockopt(socket.SOL_SOCKET, 71, 8), "little"))')
+
+json_get()	# json_get KEY < JSON
+{
+	python3 -c 'import json, sys; v = json.load(sys.stdin)[sys.argv[1]]; print(str(v).lower() if isinstance(v, bool) else v)' "$1"
+}
+
+moddir=${HALO_MODDIR:?run under scripts/vm-run}
+want=$(sed -n 's/#define HALO_VERSION "\(.*\)"/\1/p' "$HALO_TOP/kernel/halo/version.h")
+
+lsmod | grep -q '^halo ' || insmod "$moddir/halo.ko" || fail "insmod halo.ko"
+
+out=$(haloctl version) || fail "haloctl version failed"
+echo "$out" | grep -qx "haloctl $want" || fail "haloctl version: no tool version in: $out"
+echo "$out" | grep -qx "halo module $want" || fail "haloctl version: no module version in: $out"
+v=$(haloctl -j version | json_get version) || fail "haloctl -j version"
+[ "$v" = "$want" ] || fail "module reports version '$v', expected '$want'"
+echo "ok: haloctl version reports tool and module $want"
+
+nodes_setup 2
+c1=$(on 1 "${netns_cookie[@]}")
+c2=$(on 2 "${netns_cookie[@]}")
+[ "$c1" != "$c2" ] || fail "two namespaces share cookie $c1"
+g1=$(on 1 haloctl -j module show | json_get netns-cookie) || fail "GET in node 1"
+g2=$(haloctl -n "$(node_ns 2)" -j module show | json_get netns-cookie) || fail "GET with -n"
+[ "$g1" = "$c1" ] || fail "node 1's GET answered from netns $g1, expected $c1"
+[ "$g2" = "$c2" ] || fail "node 2's GET (haloctl -n) answered from netns $g2, expected $c2"
+[ "$(on 1 haloctl -j module show | json_get cluster)" = false ] ||
+	fail "a fresh namespace claims a cluster instance"
+echo "ok: GET from two namespaces, each answered by its own instance"
+
+err=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	haloctl module show 2>&1) && fail "unprivileged GET succeeded"
+echo "$err" | grep -q "CAP_NET_ADMIN" || fail "unprivileged GET: unclear error: $err"
+echo "ok: unprivileged caller refused: $err"
+
+err=$(haloctl module frobnicate 2>&1) && fail "bad command accepted"
+echo "$err" | grep -q "use show/help" || fail "bad command: error names no choices: $err"
+echo "ok: bad command names the valid ones"
+
+# Unload with namespaces alive, load again: existing namespaces get an
+# instance, and the family comes and goes with the module.
+for round in 1 2 3; do
+	rmmod halo || fail "rmmod halo (round $round)"
+	err=$(haloctl version 2>&1) && fail "haloctl version succeeded without the module"
+	echo "$err" | grep -q "not loaded" || fail "missing module: unclear error: $err"
+	ip netns add "$HALO_NS_PREFIX-r$round"
+	insmod "$moddir/halo.ko" || fail "insmod halo.ko (round $round)"
+	g=$(ip netns exec "$HALO_NS_PREFIX-r$round" haloctl -j module show | json_get netns-cookie) ||
+		fail "GET in a namespace made while unloaded"
+	c=$(ip netns exec "$HALO_NS_PREFIX-r$round" "${netns_cookie[@]}")
+	[ "$g" = "$c" ] || fail "round $round: GET answered from $g, expected $c"
+	ip netns del "$HALO_NS_PREFIX-r$round"
+done
+echo "ok: unload/load 3 times with namespaces coming and going"
+exit $ksft_pass

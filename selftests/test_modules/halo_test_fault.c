@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The halo authors.
+ *
+ * Test-only module that misbehaves on load, so the harness self-test can
+ * prove each kind of kernel report fails a VM run even when the command
+ * itself exits 0:
+ *   insmod halo_test_fault.ko fault=warn   a WARN (every kernel)
+ *   insmod halo_test_fault.ko fault=leak   a leaked allocation (kmemleak)
+ *   insmod halo_test_fault.ko fault=oob    an out-of-bounds read (KASAN)
+ */
+
+#include <linux/module.h>
+#include <linux/slab.h>
+
+static char *fault = "warn";
+module_param(fault, charp, 0444);
+MODULE_PARM_DESC(fault, "what to do on load: warn, leak or oob");
+
+static void *halo_test_leaked;
+
+static int __init halo_test_fault_init(void)
+{
+	volatile char *p;
+
+	if (!strcmp(fault, "warn")) {
+		WARN(1, "halo_test_fault: deliberate warning\n");
+	} else if (!strcmp(fault, "leak")) {
+		/* Lose the only reference: kmemleak must report it. */
+		halo_test_leaked = kmalloc(1024, GFP_KERNEL);
+		halo_test_leaked = NULL;
+	} else if (!strcmp(fault, "oob")) {
+		p = kmalloc(16, GFP_KERNEL);
+		if (!p)
+			return -ENOMEM;
+		pr_info("halo_test_fault: read past the end: %d\n", p[16]);
+		kfree((void *)p);
+	} else {
+		pr_err("halo_test_fault: unknown fault \"%s\" (use warn/leak/oob)\n",
+		       fault);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void __exit halo_test_fault_exit(void)
+{
+}
+
+module_init(halo_test_fault_init);
+module_exit(halo_test_fault_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("halo test module: misbehaves on load for the harness self-test");

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The halo authors.
+ *
+ * haloctl: the command line over halo's generic netlink families, in
+ * iproute2's grammar: haloctl [OPTIONS] OBJECT { COMMAND | help }.
+ */
+#define _GNU_SOURCE
+#include "haloctl.h"
+#include "../../kernel/halo/version.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct opts opts;
+
+void errorf(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("haloctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* iproute2 semantics: @arg is a non-empty prefix of @word. */
+bool matches(const char *arg, const char *word)
+{
+	size_t len = strlen(arg);
+
+	return len && len <= strlen(word) && !strncmp(arg, word, len);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: haloctl [OPTIONS] OBJECT { COMMAND | help }\n"
+		"       haloctl [OPTIONS] version\n"
+		"       haloctl help\n"
+		"where  OBJECT  := { module }\n"
+		"       OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME |\n"
+		"                    -V[ersion] | -h[elp] }\n"
+		"\n"
+		"  -j, -json     print JSON (keys are the netlink spec's attribute names)\n"
+		"  -p, -pretty   indent JSON\n"
+		"  -n, -netns    run in network namespace NAME (/run/netns/NAME or a path)\n"
+		"\n"
+		"Objects:\n"
+		"  module        the loaded halo module and this namespace's instance\n"
+		"  version       print haloctl's and the halo module's versions\n");
+}
+
+static int enter_netns(const char *name)
+{
+	char path[4096];
+	int fd;
+
+	if (strchr(name, '/'))
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		errorf("cannot open network namespace \"%s\": %s", name,
+		       strerror(errno));
+		return -1;
+	}
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		errorf("cannot enter network namespace \"%s\": %s", name,
+		       strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} objects[] = {
+	{ "module", do_module },
+	{ "version", do_version },
+};
+
+int main(int argc, char **argv)
+{
+	const char *opt;
+	size_t i;
+
+	while (argc > 1 && argv[1][0] == '-') {
+		opt = argv[1] + 1;
+		if (opt[0] == '-')
+			opt++;
+		if (!strcmp(opt, "j") || matches(opt, "json")) {
+			opts.json = true;
+		} else if (!strcmp(opt, "p") || matches(opt, "pretty")) {
+			opts.pretty = true;
+		} else if (!strcmp(opt, "n") || matches(opt, "netns")) {
+			if (argc < 3) {
+				errorf("option -n needs a namespace name");
+				return 1;
+			}
+			opts.netns = argv[2];
+			argc--;
+			argv++;
+		} else if (!strcmp(opt, "V") || matches(opt, "Version")) {
+			printf("haloctl %s\n", HALO_VERSION);
+			return 0;
+		} else if (!strcmp(opt, "h") || matches(opt, "help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			errorf("unknown option \"%s\" (use -j, -p, -n NETNS, -V, -h)",
+			       argv[1]);
+			return 1;
+		}
+		argc--;
+		argv++;
+	}
+	if (argc < 2) {
+		usage(stderr);
+		return 1;
+	}
+	if (matches(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (opts.netns && enter_netns(opts.netns) < 0)
+		return 1;
+	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
+		if (matches(argv[1], objects[i].name))
+			return objects[i].fn(argc - 2, argv + 2);
+	}
+	errorf("unknown object \"%s\" (use module/version, or help)", argv[1]);
+	return 1;
+}

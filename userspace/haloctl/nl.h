@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Copyright (C) 2026 The halo authors.
+ *
+ * Generic netlink plumbing shared by haloctl's objects, over libnl-genl-3.
+ */
+#ifndef HALOCTL_NL_H
+#define HALOCTL_NL_H
+
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+
+struct halo_nl {
+	struct nl_sock *sk;
+	int family;
+	const char *name;
+	unsigned int version;
+};
+
+/*
+ * Connect and resolve @family. On failure prints why (module not loaded,
+ * no permission, ...) and returns a negative errno.
+ */
+int halo_nl_open(struct halo_nl *nl, const char *family, unsigned int version);
+void halo_nl_close(struct halo_nl *nl);
+
+/* A request for @cmd; @flags adds e.g. NLM_F_DUMP. */
+struct nl_msg *halo_nl_msg(struct halo_nl *nl, uint8_t cmd, int flags);
+
+/*
+ * Send @msg (consumed) and call @cb for every reply message until the
+ * kernel's ACK or DONE. A kernel error is printed with its extack message
+ * and returned as a negative errno.
+ */
+int halo_nl_request(struct halo_nl *nl, struct nl_msg *msg,
+		    int (*cb)(struct nl_msg *msg, void *arg), void *arg);
+
+#endif /* HALOCTL_NL_H */
