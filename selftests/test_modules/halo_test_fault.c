@@ -18,10 +18,12 @@ module_param(fault, charp, 0444);
 MODULE_PARM_DESC(fault, "what to do on load: warn, leak or oob");
 
 static void *halo_test_leaked;
+/* Not const, so the compiler cannot see the read is out of bounds. */
+static int halo_test_oob_index = 16;
 
 static int __init halo_test_fault_init(void)
 {
-	volatile char *p;
+	char *p;
 
 	if (!strcmp(fault, "warn")) {
 		WARN(1, "halo_test_fault: deliberate warning\n");
@@ -33,8 +35,9 @@ static int __init halo_test_fault_init(void)
 		p = kmalloc(16, GFP_KERNEL);
 		if (!p)
 			return -ENOMEM;
-		pr_info("halo_test_fault: read past the end: %d\n", p[16]);
-		kfree((void *)p);
+		pr_info("halo_test_fault: read past the end: %d\n",
+			READ_ONCE(p[halo_test_oob_index]));
+		kfree(p);
 	} else {
 		pr_err("halo_test_fault: unknown fault \"%s\" (use warn/leak/oob)\n",
 		       fault);

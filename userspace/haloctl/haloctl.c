@@ -31,14 +31,6 @@ void errorf(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* iproute2 semantics: @arg is a non-empty prefix of @word. */
-bool matches(const char *arg, const char *word)
-{
-	size_t len = strlen(arg);
-
-	return len && len <= strlen(word) && !strncmp(arg, word, len);
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
