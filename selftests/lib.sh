@@ -160,56 +160,52 @@ _links()
 	if [ -n "${1:-}" ]; then echo "$1"; else seq "$HALO_LINKS"; fi
 }
 
+# _each_link LINK|"" CMD...: run CMD LINK for the one link, or every link.
+_each_link()
+{
+	local which=$1 l
+
+	shift
+	for l in $(_links "$which"); do
+		"$@" "$l" || return 1
+	done
+}
+
+_port()	# _port up|down I LINK: node I's port on LINK at the hub
+{
+	hub ip link set "v$2.$3" "$1"
+}
+
 link_cut()
 {
-	local i=$1 j=$2 l
-
-	log "cut: node $i <-> node $j (link ${3:-all})"
-	for l in $(_links "${3:-}"); do
-		_cut_rule "$i" "$j" "$l"
-		_cut_rule "$j" "$i" "$l"
-	done
+	log "cut: node $1 <-> node $2 (link ${3:-all})"
+	_each_link "${3:-}" _cut_rule "$1" "$2" &&
+		_each_link "${3:-}" _cut_rule "$2" "$1"
 }
 
 link_cut_oneway()
 {
-	local i=$1 j=$2 l
-
-	log "cut: node $i -> node $j only (link ${3:-all})"
-	for l in $(_links "${3:-}"); do
-		_cut_rule "$i" "$j" "$l"
-	done
+	log "cut: node $1 -> node $2 only (link ${3:-all})"
+	_each_link "${3:-}" _cut_rule "$1" "$2"
 }
 
 link_heal()
 {
-	local i=$1 j=$2 l
-
-	log "heal: node $i <-> node $j (link ${3:-all})"
-	for l in $(_links "${3:-}"); do
-		_uncut_rule "$i" "$j" "$l"
-		_uncut_rule "$j" "$i" "$l"
-	done
+	log "heal: node $1 <-> node $2 (link ${3:-all})"
+	_each_link "${3:-}" _uncut_rule "$1" "$2" &&
+		_each_link "${3:-}" _uncut_rule "$2" "$1"
 }
 
 node_down()
 {
-	local i=$1 l
-
-	log "down: node $i (link ${2:-all})"
-	for l in $(_links "${2:-}"); do
-		hub ip link set "v$i.$l" down
-	done
+	log "down: node $1 (link ${2:-all})"
+	_each_link "${2:-}" _port down "$1"
 }
 
 node_up()
 {
-	local i=$1 l
-
-	log "up: node $i (link ${2:-all})"
-	for l in $(_links "${2:-}"); do
-		hub ip link set "v$i.$l" up
-	done
+	log "up: node $1 (link ${2:-all})"
+	_each_link "${2:-}" _port up "$1"
 }
 
 netem()

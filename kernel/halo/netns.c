@@ -27,8 +27,6 @@ static int __net_init halo_net_init(struct net *net)
 {
 	struct halo_net *hn = halo_net(net);
 
-	hn->net = net;
-	mutex_init(&hn->cluster_lock);
 	RCU_INIT_POINTER(hn->cluster, NULL);
 	pr_debug("netns %llu: instance created\n", net->net_cookie);
 	return 0;
@@ -40,7 +38,6 @@ static void __net_exit halo_net_exit(struct net *net)
 
 	/* Nothing can create a cluster in a dying namespace. */
 	WARN_ON_ONCE(rcu_access_pointer(hn->cluster));
-	mutex_destroy(&hn->cluster_lock);
 	pr_debug("netns %llu: instance destroyed\n", net->net_cookie);
 }
 

@@ -5,7 +5,6 @@
 #ifndef _HALO_NETNS_H
 #define _HALO_NETNS_H
 
-#include <linux/mutex.h>
 #include <net/net_namespace.h>
 
 struct halo_cluster;
@@ -16,9 +15,7 @@ struct halo_cluster;
  * per netns, as the selftests do.
  */
 struct halo_net {
-	struct net *net;
-	/* Serialises creation and destruction of @cluster. */
-	struct mutex cluster_lock;
+	/* NULL until membership creates one (haloctl cluster create). */
 	struct halo_cluster __rcu *cluster;
 };
 
