@@ -22,12 +22,19 @@ struct status {
 	bool cluster;
 };
 
+static struct nla_policy status_policy[HALO_A_STATUS_MAX + 1] = {
+	[HALO_A_STATUS_VERSION] = { .type = NLA_STRING },
+	[HALO_A_STATUS_NETNS_COOKIE] = { .type = NLA_U64 },
+	[HALO_A_STATUS_CLUSTER] = { .type = NLA_U8 },
+};
+
 static int parse_status(struct nl_msg *msg, void *arg)
 {
 	struct nlattr *tb[HALO_A_STATUS_MAX + 1];
 	struct status *st = arg;
 
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, HALO_A_STATUS_MAX, NULL) < 0) {
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, HALO_A_STATUS_MAX,
+			  status_policy) < 0) {
 		errorf("malformed reply from the kernel");
 		return -EINVAL;
 	}

@@ -108,6 +108,10 @@ static int on_finish(struct nl_msg *msg, void *arg)
 	return NL_STOP;
 }
 
+static struct nla_policy extack_policy[NLMSGERR_ATTR_MAX + 1] = {
+	[NLMSGERR_ATTR_MSG] = { .type = NLA_STRING },
+};
+
 /* Print the kernel's extack message that follows the error, if any. */
 static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 {
@@ -129,7 +133,8 @@ static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 		if (off + NLMSG_HDRLEN < nlh->nlmsg_len &&
 		    nla_parse(tb, NLMSGERR_ATTR_MAX,
 			      (struct nlattr *)((char *)e + off),
-			      nlh->nlmsg_len - NLMSG_HDRLEN - off, NULL) == 0 &&
+			      nlh->nlmsg_len - NLMSG_HDRLEN - off,
+			      extack_policy) == 0 &&
 		    tb[NLMSGERR_ATTR_MSG])
 			text = nla_get_string(tb[NLMSGERR_ATTR_MSG]);
 	}
