@@ -5,17 +5,16 @@
  * Every difference between the kernels halo supports (Debian 12's 6.1 and
  * 6.12) lives in this file, which the build force-includes into every
  * halo object. Code elsewhere is written against the 6.12 API; each shim
- * here gives the older kernel that API, so no #if on LINUX_VERSION_CODE
- * appears outside this file.
+ * here gives the older kernel that API.
  *
  * Debian backports into its 6.1 kernels, so a shim tests for the symbol
- * where it can (Debian's 6.1 has timer_delete_sync(), for example) and
- * falls back to the version only where it must.
+ * or header (Debian's 6.1 has timer_delete_sync(), for example), never
+ * for a version: headers are probed by kernel/Kbuild, as
+ * wireguard-linux-compat does.
  */
 #ifndef _HALO_COMPAT_H
 #define _HALO_COMPAT_H
 
-#include <linux/version.h>
 #include <net/netlink.h>
 
 /*
@@ -26,6 +25,17 @@
 #define NL_ASSERT_DUMP_CTX_FITS(type_name)				\
 	BUILD_BUG_ON(sizeof(type_name) >				\
 		     sizeof_field(struct netlink_callback, ctx))
+#endif
+
+/*
+ * 6.12 moved the unaligned access helpers from <asm/unaligned.h> to
+ * <linux/unaligned.h> and dropped the old header; Debian's 6.1 has only
+ * the old one. Kbuild probes for the header (HALO_HAVE_LINUX_UNALIGNED_H).
+ */
+#ifdef HALO_HAVE_LINUX_UNALIGNED_H
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
 #endif
 
 #endif /* _HALO_COMPAT_H */

@@ -14,10 +14,13 @@
 #include <linux/bits.h>
 #include <linux/kernel.h>
 #include <linux/types.h>
+/* get_unaligned_be32() and friends come from compat.h (6.1 vs 6.12) */
 #else
+#include <endian.h>
 #include <linux/types.h>	/* the uapi one: __u8 ... __u64 */
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 typedef __u8 u8;
 typedef __u16 u16;
@@ -25,6 +28,28 @@ typedef __u32 u32;
 typedef __u64 u64;
 
 #define BIT(nr) (1UL << (nr))
+
+#define HALO_PURE_BE(bits)						\
+static inline u##bits get_unaligned_be##bits(const void *p)		\
+{									\
+	u##bits v;							\
+									\
+	memcpy(&v, p, sizeof(v));					\
+	return be##bits##toh(v);					\
+}									\
+static inline void put_unaligned_be##bits(u##bits v, void *p)		\
+{									\
+	v = htobe##bits(v);						\
+	memcpy(p, &v, sizeof(v));					\
+}
+
+HALO_PURE_BE(16)
+
+HALO_PURE_BE(32)
+
+HALO_PURE_BE(64)
+
+#undef HALO_PURE_BE
 #endif
 
 #endif /* _HALO_PURE_H */
