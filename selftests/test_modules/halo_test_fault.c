@@ -8,14 +8,25 @@
  *   insmod halo_test_fault.ko fault=warn   a WARN (every kernel)
  *   insmod halo_test_fault.ko fault=leak   a leaked allocation (kmemleak)
  *   insmod halo_test_fault.ko fault=oob    an out-of-bounds read (KASAN)
+ *   insmod halo_test_fault.ko fault=lockdep  two locks taken in both
+ *                                            orders (lockdep)
+ *   insmod halo_test_fault.ko fault=sleep  a sleep under a spinlock
+ *                                          (DEBUG_ATOMIC_SLEEP)
  */
 
+#include <linux/delay.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 
 static char *fault = "warn";
 module_param(fault, charp, 0444);
-MODULE_PARM_DESC(fault, "what to do on load: warn, leak or oob");
+MODULE_PARM_DESC(fault, "what to do on load: warn, leak, oob, lockdep or sleep");
+
+static DEFINE_MUTEX(halo_test_lock_a);
+static DEFINE_MUTEX(halo_test_lock_b);
+static DEFINE_SPINLOCK(halo_test_spin);
 
 static void *halo_test_leaked;
 /* Not const, so the compiler cannot see the read is out of bounds. */
@@ -38,8 +49,22 @@ static int __init halo_test_fault_init(void)
 		pr_info("halo_test_fault: read past the end: %d\n",
 			READ_ONCE(p[halo_test_oob_index]));
 		kfree(p);
+	} else if (!strcmp(fault, "lockdep")) {
+		/* a -> b, then b -> a: no deadlock here, but lockdep objects */
+		mutex_lock(&halo_test_lock_a);
+		mutex_lock(&halo_test_lock_b);
+		mutex_unlock(&halo_test_lock_b);
+		mutex_unlock(&halo_test_lock_a);
+		mutex_lock(&halo_test_lock_b);
+		mutex_lock(&halo_test_lock_a);
+		mutex_unlock(&halo_test_lock_a);
+		mutex_unlock(&halo_test_lock_b);
+	} else if (!strcmp(fault, "sleep")) {
+		spin_lock(&halo_test_spin);
+		msleep(20);
+		spin_unlock(&halo_test_spin);
 	} else {
-		pr_err("halo_test_fault: unknown fault \"%s\" (use warn/leak/oob)\n",
+		pr_err("halo_test_fault: unknown fault \"%s\" (use warn/leak/oob/lockdep/sleep)\n",
 		       fault);
 		return -EINVAL;
 	}
