@@ -95,7 +95,7 @@ rtt=$(rtt_ms 1 2)
 [ "${rtt:-0}" -ge 190 ] || fail "netem delay 100ms both ways: rtt ${rtt:-?} ms, expected >= 190"
 netem 1 ""
 rtt=$(rtt_ms 1 2)
-[ "${rtt:-999}" -lt 100 ] || fail "netem cleared but rtt still ${rtt:-?} ms"
+[ "${rtt:-999}" -lt 150 ] || fail "netem cleared but rtt still ${rtt:-?} ms (was >= 190)"
 echo "ok: netem delays both directions and clears"
 
 start=$(date +%s%N)
