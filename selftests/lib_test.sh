@@ -91,17 +91,26 @@ wait_for 10 reach 1 3 1 || fail "node_up 3 did not bring node 3 back"
 echo "ok: node_down / node_up"
 
 netem 1 "delay 100ms"
-rtt=$(rtt_ms 1 2)
-[ "${rtt:-0}" -ge 190 ] || fail "netem delay 100ms both ways: rtt ${rtt:-?} ms, expected >= 190"
+slow=$(rtt_ms 1 2)
+[ "${slow:-0}" -ge 190 ] || fail "netem delay 100ms both ways: rtt ${slow:-?} ms, expected >= 190"
 netem 1 ""
-rtt=$(rtt_ms 1 2)
-[ "${rtt:-999}" -lt 150 ] || fail "netem cleared but rtt still ${rtt:-?} ms (was >= 190)"
+on 1 tc qdisc show dev eth1 | grep -q netem && fail "netem cleared, but still on node 1's eth1"
+hub tc qdisc show dev v1.1 | grep -q netem && fail "netem cleared, but still on the hub's v1.1"
+fast=$(rtt_ms 1 2)
+# relative, not absolute: a loaded guest has a slow baseline of its own
+[ "${fast:-999}" -lt $((slow - 100)) ] || fail "netem cleared but rtt ${fast:-?} ms (delayed: $slow ms)"
 echo "ok: netem delays both directions and clears"
 
+# wait_for gives up, but not before its time; and it polls: a condition
+# that turns true later is seen. (No upper bound on time: a slow kernel is
+# not a failure, and a hang is the runner's timeout to catch.)
 start=$(date +%s%N)
 wait_for 1 false && fail "wait_for returned success for false"
 ms=$((($(date +%s%N) - start) / 1000000))
-[ "$ms" -ge 1000 ] && [ "$ms" -lt 3000 ] || fail "wait_for 1 false took $ms ms"
-wait_for 1 true || fail "wait_for 1 true failed"
+[ "$ms" -ge 1000 ] || fail "wait_for 1 false gave up after $ms ms, before 1 s"
+flag=$(mktemp -u)
+(sleep 1; touch "$flag") &
+wait_for 30 test -e "$flag" || fail "wait_for missed a condition that became true"
+rm -f "$flag"
 echo "ok: wait_for polls and times out"
 exit $ksft_pass
