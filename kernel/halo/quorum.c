@@ -89,7 +89,7 @@ bool halo_quorum_eval(struct halo_quorum *q, const struct halo_quorum_node *node
 	q->quorum = halo_quorum_two_node(q, nodes, n_nodes) ? 1 : expected / 2 + 1;
 	q->quorate = total >= q->quorum;
 	if (!q->quorate && (q->flags & HALO_QUORUM_AUTO_TIE_BREAKER) &&
-	    total * 2 == expected && has_lowest)
+	    (u64)total * 2 == expected && has_lowest)
 		q->quorate = true;
 	if (q->waiting_for_all)
 		q->quorate = false;

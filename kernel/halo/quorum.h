@@ -16,7 +16,11 @@
 /* votequorum's default last_man_standing_window */
 #define HALO_QUORUM_LMS_WINDOW_MS	10000
 
-/* One configured node, as quorum sees it. */
+/*
+ * One configured node, as quorum sees it. The caller bounds @votes (the
+ * netlink policy: at most 255, as votequorum) so that the sums over all
+ * nodes fit in a u32.
+ */
 struct halo_quorum_node {
 	u32 id;
 	u32 votes;
