@@ -238,3 +238,73 @@ wait_for()
 		sleep 0.1
 	done
 }
+
+# --- halo clusters on the nodes ------------------------------------------
+#
+#   cluster_setup N [LINKS] [CREATE-ARGS...]   nodes_setup, then a cluster
+#                      "test" on every node, every node knowing every other
+#                      on every link, with a shared key
+#   cluster_node_add I J   on node I, add node J (all links)
+#   view I             print node I's view: "EPOCH QUORATE MEMBER,MEMBER,..."
+#   views_agree "I J ..." MEMBERS QUORATE   every listed node shows one
+#                      epoch with members MEMBERS (comma list) and QUORATE
+#                      (true/false)
+
+HALO_KEY=${HALO_KEY:-}
+
+hctl()	# hctl I ARGS...: haloctl in node I's namespace
+{
+	local i=$1
+
+	shift
+	haloctl -n "$(node_ns "$i")" "$@"
+}
+
+cluster_node_add()
+{
+	local i=$1 j=$2 l args=()
+
+	for l in $(seq "$HALO_LINKS"); do
+		args+=(addr "$(node_addr "$j" "$l")")
+	done
+	hctl "$i" node add "$j" name "n$j" "${args[@]}"
+}
+
+cluster_setup()
+{
+	local n=$1 links=${2:-1} i j
+
+	shift 2
+	nodes_setup "$n" "$links" || return 1
+	HALO_KEY=$(mktemp)
+	head -c 64 /dev/urandom >"$HALO_KEY"
+	log "cluster: $n nodes, create args: $*"
+	for i in $(seq "$n"); do
+		hctl "$i" cluster create test node-id "$i" key-file "$HALO_KEY" "$@" ||
+			return 1
+		for j in $(seq "$n"); do
+			cluster_node_add "$i" "$j" || return 1
+		done
+	done
+}
+
+view()
+{
+	hctl "$1" -j cluster show |
+		python3 -c 'import json, sys
+v = json.load(sys.stdin)
+print(v["epoch"], str(v["quorate"]).lower(), ",".join(map(str, v["members"])))'
+}
+
+views_agree()
+{
+	local nodes=$1 members=$2 quorate=$3 i v first=
+
+	for i in $nodes; do
+		v=$(view "$i") || return 1
+		set -- $v
+		[ "$2" = "$quorate" ] && [ "$3" = "$members" ] || return 1
+		[ -z "$first" ] && first=$1
+		[ "$1" = "$first" ] || return 1
+	done
+}

@@ -6,6 +6,7 @@
  * every existing one when the module loads) and torn down with it.
  */
 
+#include "cluster.h"
 #include "netns.h"
 
 #include <linux/rcupdate.h>
@@ -27,6 +28,7 @@ static int __net_init halo_net_init(struct net *net)
 {
 	struct halo_net *hn = halo_net(net);
 
+	mutex_init(&hn->lock);
 	RCU_INIT_POINTER(hn->cluster, NULL);
 	pr_debug("netns %llu: instance created\n", net->net_cookie);
 	return 0;
@@ -35,9 +37,16 @@ static int __net_init halo_net_init(struct net *net)
 static void __net_exit halo_net_exit(struct net *net)
 {
 	struct halo_net *hn = halo_net(net);
+	struct halo_cluster *c;
 
-	/* Nothing can create a cluster in a dying namespace. */
-	WARN_ON_ONCE(rcu_access_pointer(hn->cluster));
+	/* The namespace's cluster goes with it: sockets, works and all. */
+	mutex_lock(&hn->lock);
+	c = rcu_dereference_protected(hn->cluster, lockdep_is_held(&hn->lock));
+	RCU_INIT_POINTER(hn->cluster, NULL);
+	mutex_unlock(&hn->lock);
+	if (c)
+		halo_cluster_destroy(c);
+	mutex_destroy(&hn->lock);
 	pr_debug("netns %llu: instance destroyed\n", net->net_cookie);
 }
 

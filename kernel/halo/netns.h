@@ -5,6 +5,7 @@
 #ifndef _HALO_NETNS_H
 #define _HALO_NETNS_H
 
+#include <linux/mutex.h>
 #include <net/net_namespace.h>
 
 struct halo_cluster;
@@ -15,7 +16,9 @@ struct halo_cluster;
  * per netns, as the selftests do.
  */
 struct halo_net {
-	/* NULL until membership creates one (haloctl cluster create). */
+	/* Serialises creating, destroying and configuring the cluster. */
+	struct mutex lock;
+	/* NULL until haloctl cluster create; published under lock. */
 	struct halo_cluster __rcu *cluster;
 };
 

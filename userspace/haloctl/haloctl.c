@@ -37,7 +37,8 @@ static void usage(FILE *f)
 		"Usage: haloctl [OPTIONS] OBJECT { COMMAND | help }\n"
 		"       haloctl [OPTIONS] version\n"
 		"       haloctl help\n"
-		"where  OBJECT  := { module }\n"
+		"       haloctl [OPTIONS] monitor\n"
+		"where  OBJECT  := { cluster | node | module }\n"
 		"       OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME |\n"
 		"                    -V[ersion] | -h[elp] }\n"
 		"\n"
@@ -46,6 +47,9 @@ static void usage(FILE *f)
 		"  -n, -netns    run in network namespace NAME (/run/netns/NAME or a path)\n"
 		"\n"
 		"Objects:\n"
+		"  cluster       this namespace's cluster instance: create, destroy, show\n"
+		"  node          the cluster's nodes: add, del, show\n"
+		"  monitor       the current state, then one line per event\n"
 		"  module        the loaded halo module and this namespace's instance\n"
 		"  version       print haloctl's and the halo module's versions\n");
 }
@@ -79,6 +83,9 @@ static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } objects[] = {
+	{ "cluster", do_cluster },
+	{ "node", do_node },
+	{ "monitor", do_monitor },
 	{ "module", do_module },
 	{ "version", do_version },
 };
@@ -132,6 +139,6 @@ int main(int argc, char **argv)
 		if (matches(argv[1], objects[i].name))
 			return objects[i].fn(argc - 2, argv + 2);
 	}
-	errorf("unknown object \"%s\" (use module/version, or help)", argv[1]);
+	errorf("unknown object \"%s\" (use cluster/node/monitor/module/version, or help)", argv[1]);
 	return 1;
 }

@@ -6,6 +6,7 @@
 #define HALOCTL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct opts {
 	bool json;
@@ -19,9 +20,25 @@ void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* argv helpers in iproute2's style */
 bool matches(const char *arg, const char *word);
+bool parse_u32(const char *arg, uint32_t min, uint32_t max, uint32_t *out);
 
 /* Objects: each takes the words after the object name. */
 int do_version(int argc, char **argv);
 int do_module(int argc, char **argv);
+int do_cluster(int argc, char **argv);
+int do_node(int argc, char **argv);
+int do_monitor(int argc, char **argv);
+
+/* Largest key file accepted (the kernel's limit). */
+#define HALO_KEY_FILE_MAX 4096
+
+/* Printers shared between objects and monitor. */
+struct nl_msg;
+struct nlattr;
+int print_cluster_msg(struct nl_msg *msg, bool *quorate);
+int print_node_msg(struct nl_msg *msg, void *arg);
+void print_fence(struct nlattr *nest);
+void print_link(struct nlattr *nest);
+const char *node_state_name(uint32_t state);
 
 #endif /* HALOCTL_H */

@@ -9,6 +9,41 @@
 #define HALO_FAMILY_NAME	"halo"
 #define HALO_FAMILY_VERSION	1
 
+#define HALO_MAX_LINKS	8
+#define HALO_MAX_NODES	64
+
+/**
+ * enum halo_node_state - How the local node sees a configured node.
+ * @HALO_NODE_STATE_LOCAL: The local node itself.
+ * @HALO_NODE_STATE_ALIVE: Heard within the timeout, directly or through
+ *   another member.
+ * @HALO_NODE_STATE_FAILED: No evidence younger than the timeout.
+ */
+enum halo_node_state {
+	HALO_NODE_STATE_LOCAL,
+	HALO_NODE_STATE_ALIVE,
+	HALO_NODE_STATE_FAILED,
+};
+
+/**
+ * enum halo_quorum_flags - Quorum options, with votequorum's meaning
+ *   (votequorum(5)).
+ * @HALO_QUORUM_FLAGS_TWO_NODE: A two-node cluster is quorate with one vote;
+ *   implies wait-for-all.
+ * @HALO_QUORUM_FLAGS_WAIT_FOR_ALL: Quorate for the first time only once every
+ *   node was seen in one view.
+ * @HALO_QUORUM_FLAGS_LAST_MAN_STANDING: Lower expected votes to the view's
+ *   votes after the view was stable for lms-window milliseconds.
+ * @HALO_QUORUM_FLAGS_AUTO_TIE_BREAKER: In a split of exactly half the votes,
+ *   the half with the lowest node id is quorate.
+ */
+enum halo_quorum_flags {
+	HALO_QUORUM_FLAGS_TWO_NODE = 1,
+	HALO_QUORUM_FLAGS_WAIT_FOR_ALL = 2,
+	HALO_QUORUM_FLAGS_LAST_MAN_STANDING = 4,
+	HALO_QUORUM_FLAGS_AUTO_TIE_BREAKER = 8,
+};
+
 enum {
 	HALO_A_STATUS_PAD = 1,
 	HALO_A_STATUS_VERSION,
@@ -20,7 +55,97 @@ enum {
 };
 
 enum {
+	HALO_A_CLUSTER_PAD = 1,
+	HALO_A_CLUSTER_NAME,
+	HALO_A_CLUSTER_NODE_ID,
+	HALO_A_CLUSTER_PORT,
+	HALO_A_CLUSTER_INTERVAL,
+	HALO_A_CLUSTER_TIMEOUT,
+	HALO_A_CLUSTER_KEY,
+	HALO_A_CLUSTER_QUORUM_FLAGS,
+	HALO_A_CLUSTER_LMS_WINDOW,
+	HALO_A_CLUSTER_AUTHENTICATED,
+	HALO_A_CLUSTER_EPOCH,
+	HALO_A_CLUSTER_COORDINATOR,
+	HALO_A_CLUSTER_MEMBERS,
+	HALO_A_CLUSTER_QUORATE,
+	HALO_A_CLUSTER_EXPECTED_VOTES,
+	HALO_A_CLUSTER_TOTAL_VOTES,
+	HALO_A_CLUSTER_QUORUM,
+	HALO_A_CLUSTER_DROPS,
+	HALO_A_CLUSTER_FENCE,
+
+	__HALO_A_CLUSTER_MAX,
+	HALO_A_CLUSTER_MAX = (__HALO_A_CLUSTER_MAX - 1)
+};
+
+enum {
+	HALO_A_DROPS_PAD = 1,
+	HALO_A_DROPS_SHORT,
+	HALO_A_DROPS_BAD_HEADER,
+	HALO_A_DROPS_OTHER_CLUSTER,
+	HALO_A_DROPS_UNKNOWN_NODE,
+	HALO_A_DROPS_BAD_MAC,
+	HALO_A_DROPS_REPLAY,
+	HALO_A_DROPS_BAD_PAYLOAD,
+
+	__HALO_A_DROPS_MAX,
+	HALO_A_DROPS_MAX = (__HALO_A_DROPS_MAX - 1)
+};
+
+enum {
+	HALO_A_NODE_PAD = 1,
+	HALO_A_NODE_ID,
+	HALO_A_NODE_NAME,
+	HALO_A_NODE_VOTES,
+	HALO_A_NODE_ADDR,
+	HALO_A_NODE_STATE,
+	HALO_A_NODE_IN_VIEW,
+	HALO_A_NODE_LINK,
+	HALO_A_NODE_EPOCH,
+
+	__HALO_A_NODE_MAX,
+	HALO_A_NODE_MAX = (__HALO_A_NODE_MAX - 1)
+};
+
+enum {
+	HALO_A_LINK_PAD = 1,
+	HALO_A_LINK_INDEX,
+	HALO_A_LINK_ADDR,
+	HALO_A_LINK_UP,
+	HALO_A_LINK_RTT_US,
+	HALO_A_LINK_RX_PACKETS,
+	HALO_A_LINK_TX_PACKETS,
+	HALO_A_LINK_TX_ERRORS,
+
+	__HALO_A_LINK_MAX,
+	HALO_A_LINK_MAX = (__HALO_A_LINK_MAX - 1)
+};
+
+enum {
+	HALO_A_FENCE_PAD = 1,
+	HALO_A_FENCE_NODE_ID,
+	HALO_A_FENCE_EPOCH,
+	HALO_A_FENCE_REASON,
+	HALO_A_FENCE_STATE,
+
+	__HALO_A_FENCE_MAX,
+	HALO_A_FENCE_MAX = (__HALO_A_FENCE_MAX - 1)
+};
+
+enum {
 	HALO_CMD_GET = 1,
+	HALO_CMD_CLUSTER_CREATE,
+	HALO_CMD_CLUSTER_DESTROY,
+	HALO_CMD_CLUSTER_GET,
+	HALO_CMD_NODE_ADD,
+	HALO_CMD_NODE_DEL,
+	HALO_CMD_NODE_GET,
+	HALO_CMD_VIEW_NTF,
+	HALO_CMD_QUORUM_NTF,
+	HALO_CMD_NODE_NTF,
+	HALO_CMD_LINK_NTF,
+	HALO_CMD_FENCE_NTF,
 
 	__HALO_CMD_MAX,
 	HALO_CMD_MAX = (__HALO_CMD_MAX - 1)

@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The halo authors.
+ *
+ * The cluster instance of a network namespace: configuration, the node
+ * table, the tick that drives failure detection, and what follows a view
+ * change (quorum, fence requests, events).
+ *
+ * Timers and works, all on the instance's own ordered, high-priority
+ * workqueue (so a busy system's ordinary kworkers cannot delay them):
+ *
+ *  - tick_work: every interval; sends heartbeats, takes links down, runs
+ *    the coordinator's duties, re-evaluates quorum. Re-armed by itself
+ *    through halo_tick_arm(), which refuses once the instance is dying.
+ *  - rx_work: queued by the sockets' data_ready; drains every socket.
+ *
+ * Death: dying is set under the lock, the sockets are released under it
+ * (so no new rx_work), then both works are cancelled and the memory freed.
+ */
+
+#include "cluster.h"
+#include "netlink.h"
+#include "netns.h"
+
+#include <crypto/hash.h>
+#include <linux/ktime.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <net/ipv6.h>
+
+u64 halo_now_ms(void)
+{
+	/* boottime keeps counting through suspend, as peers' clocks do */
+	return div_u64(ktime_get_boottime_ns(), NSEC_PER_MSEC) + 1;
+}
+
+static void halo_tick_arm(struct halo_cluster *c)
+{
+	lockdep_assert_held(&c->lock);
+	if (!c->dying)
+		mod_delayed_work(c->wq, &c->tick_work,
+				 msecs_to_jiffies(c->interval_ms));
+}
+
+static void halo_quorum_nodes(struct halo_cluster *c, u64 members,
+			      struct halo_quorum_node *qn, size_t *n)
+{
+	int i;
+
+	*n = 0;
+	for (i = 0; i < HALO_MB_MAX_NODES; i++) {
+		if (!c->mb.node[i].used)
+			continue;
+		qn[*n].id = c->mb.node[i].id;
+		qn[*n].votes = c->mb.node[i].votes;
+		qn[*n].in_view = members & BIT_ULL(i);
+		(*n)++;
+	}
+}
+
+/*
+ * Quorate means: the installed view is quorate, and the quorum lease
+ * holds: the nodes of the view with evidence younger than half the timeout
+ * are quorate too. A node cut off from the majority therefore stops being
+ * quorate before the majority can have declared it failed (which takes the
+ * whole timeout), so two sides are never quorate at once.
+ */
+static void halo_quorum_update(struct halo_cluster *c, u64 now_ms)
+{
+	struct halo_quorum_node qn[HALO_MB_MAX_NODES];
+	struct halo_quorum lease;
+	bool quorate;
+	u64 fresh;
+	size_t n;
+
+	lockdep_assert_held(&c->lock);
+	if (c->mb.self < 0) {
+		quorate = false;
+	} else {
+		halo_quorum_nodes(c, c->mb.view.members, qn, &n);
+		quorate = halo_quorum_eval(&c->quorum, qn, n, now_ms);
+		if (quorate) {
+			fresh = halo_mb_alive(&c->mb, now_ms, c->timeout_ms / 2);
+			halo_quorum_nodes(c, c->mb.view.members & fresh, qn, &n);
+			lease = c->quorum;
+			quorate = halo_quorum_eval(&lease, qn, n, now_ms);
+		}
+	}
+	if (quorate != c->quorate) {
+		c->quorate = quorate;
+		halo_genl_quorum_event(c);
+	}
+}
+
+static void halo_fence_request(struct halo_cluster *c, u32 node_id, u64 epoch)
+{
+	struct halo_fence_req *f = &c->fence[c->n_fence % HALO_FENCE_HISTORY];
+
+	f->node_id = node_id;
+	f->epoch = epoch;
+	f->reason = "left the view";
+	c->n_fence++;
+	pr_info("%s: node %u left quorate view %llu: fence requested\n",
+		c->name, node_id, epoch);
+	halo_genl_fence_event(c, f);
+}
+
+static void halo_view_installed(struct halo_cluster *c, u64 old_members,
+				u64 now_ms)
+{
+	u64 members = c->mb.view.members, changed = old_members ^ members;
+	bool was_quorate = c->quorate;
+	int i;
+
+	halo_quorum_view_changed(&c->quorum, now_ms);
+	halo_quorum_update(c, now_ms);
+	pr_debug("%s: view %llu installed, %d members\n", c->name,
+		 c->mb.view.epoch, halo_mb_count(members));
+	halo_genl_view_event(c);
+	for (i = 0; i < HALO_MB_MAX_NODES; i++) {
+		if (!(changed & BIT_ULL(i)) || i == c->mb.self)
+			continue;
+		halo_genl_node_event(c, i, members & BIT_ULL(i));
+		/* Only a quorate partition may ask for a node to be fenced. */
+		if (!(members & BIT_ULL(i)) && c->mb.node[i].used &&
+		    was_quorate && c->quorate)
+			halo_fence_request(c, c->mb.node[i].id,
+					   c->mb.view.epoch);
+	}
+}
+
+/*
+ * Carry out what the engine asked for. @relay is the payload just received
+ * (of message @type), for out->relay_to.
+ */
+void halo_cluster_apply(struct halo_cluster *c, const struct halo_mb_out *out,
+			u64 now_ms, const u8 *relay, size_t relay_len, u8 type)
+{
+	struct halo_mb_msg msg;
+	u8 buf[HALO_MB_AGREE_HDR + HALO_MB_MAX_NODES * 4];
+	size_t len;
+	int i;
+
+	lockdep_assert_held(&c->lock);
+	for (i = 0; i < HALO_MB_MAX_NODES; i++) {
+		u64 bit = BIT_ULL(i);
+
+		if (!c->mb.node[i].used || i == c->mb.self)
+			continue;
+		if (out->relay_to & bit)
+			halo_transport_send(c, i, type, relay, relay_len);
+		if (out->propose_to & bit && c->mb.proposing) {
+			msg = (struct halo_mb_msg){ HALO_MB_PROPOSE, c->node_id,
+				c->node_id, c->mb.prop.epoch, c->mb.prop.members };
+			len = halo_mb_put_agree(&c->mb, &msg, buf, sizeof(buf));
+			halo_transport_send(c, i, HALO_MSG_PROPOSE, buf, len);
+		}
+		if (out->ack_to & bit) {
+			msg = (struct halo_mb_msg){ HALO_MB_ACK, c->node_id,
+				c->mb.promised.coord, c->mb.promised.epoch, 0 };
+			len = halo_mb_put_agree(&c->mb, &msg, buf, sizeof(buf));
+			halo_transport_send(c, i, HALO_MSG_ACK, buf, len);
+		}
+		if (out->nack_to & bit) {
+			msg = (struct halo_mb_msg){ HALO_MB_NACK, c->node_id,
+				out->nack_coord, out->nack_epoch, out->nack_alive };
+			len = halo_mb_put_agree(&c->mb, &msg, buf, sizeof(buf));
+			halo_transport_send(c, i, HALO_MSG_NACK, buf, len);
+		}
+		if (out->commit_to & bit) {
+			msg = (struct halo_mb_msg){ HALO_MB_COMMIT, c->node_id,
+				c->mb.view.coord, c->mb.view.epoch,
+				c->mb.view.members };
+			len = halo_mb_put_agree(&c->mb, &msg, buf, sizeof(buf));
+			halo_transport_send(c, i, HALO_MSG_COMMIT, buf, len);
+		}
+	}
+	if (out->installed)
+		halo_view_installed(c, out->old_members, now_ms);
+}
+
+static void halo_links_expire(struct halo_cluster *c, u64 now_ms)
+{
+	int i, l;
+
+	for (i = 0; i < HALO_MB_MAX_NODES; i++) {
+		struct halo_node *n = &c->node[i];
+
+		if (!c->mb.node[i].used || i == c->mb.self)
+			continue;
+		for (l = 0; l < n->n_links; l++) {
+			struct halo_link *link = &n->link[l];
+
+			if (!link->up && link->good &&
+			    now_ms - link->heard_ms >= c->timeout_ms)
+				link->good = 0;
+			if (!link->up || now_ms - link->heard_ms < c->timeout_ms)
+				continue;
+			link->up = false;
+			link->good = 0;
+			halo_genl_link_event(c, i, l);
+		}
+	}
+}
+
+static void halo_tick_work(struct work_struct *work)
+{
+	struct halo_cluster *c = container_of(to_delayed_work(work),
+					      struct halo_cluster, tick_work);
+	struct halo_mb_out out = {};
+	u64 now_ms;
+
+	mutex_lock(&c->lock);
+	if (c->dying)
+		goto out_unlock;
+	now_ms = halo_now_ms();
+	halo_links_expire(c, now_ms);
+	halo_mb_tick(&c->mb, now_ms, &out);
+	halo_cluster_apply(c, &out, now_ms, NULL, 0, 0);
+	halo_transport_heartbeats(c, now_ms);
+	halo_quorum_update(c, now_ms);
+	halo_tick_arm(c);
+out_unlock:
+	mutex_unlock(&c->lock);
+}
+
+/*
+ * The cheap filter in every datagram's header (32-bit FNV-1a of the name):
+ * not a secret, it only keeps two clusters on one port apart cheaply.
+ */
+static u32 halo_cluster_id(const char *name)
+{
+	u32 h = 2166136261U;
+
+	while (*name) {
+		h ^= (u8)*name++;
+		h *= 16777619U;
+	}
+	return h;
+}
+
+int halo_cluster_create(struct net *net, const struct halo_cluster_config *cfg,
+			struct netlink_ext_ack *extack)
+{
+	struct halo_net *hn = halo_net(net);
+	struct halo_cluster *c;
+	int ret;
+
+	lockdep_assert_held(&hn->lock);
+	if (rcu_access_pointer(hn->cluster)) {
+		NL_SET_ERR_MSG(extack,
+			       "this network namespace already has a cluster (destroy it first)");
+		return -EEXIST;
+	}
+
+	c = kvzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
+	c->net = net;
+	mutex_init(&c->lock);
+	INIT_DELAYED_WORK(&c->tick_work, halo_tick_work);
+	INIT_WORK(&c->rx_work, halo_transport_rx_work);
+	strscpy(c->name, cfg->name, sizeof(c->name));
+	c->cluster_id = halo_cluster_id(c->name);
+	c->node_id = cfg->node_id;
+	c->port = cfg->port;
+	c->interval_ms = cfg->interval_ms;
+	c->timeout_ms = cfg->timeout_ms;
+	c->quorum_flags = cfg->quorum_flags;
+	c->lms_window_ms = cfg->lms_window_ms;
+	c->incarnation = ktime_get_real_ns();
+	halo_mb_init(&c->mb, c->node_id, c->interval_ms, c->timeout_ms);
+	halo_quorum_init(&c->quorum, c->quorum_flags, c->lms_window_ms);
+
+	c->wq = alloc_ordered_workqueue("halo-%llu", WQ_HIGHPRI | WQ_MEM_RECLAIM,
+					net->net_cookie);
+	if (!c->wq) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	ret = halo_transport_key(c, cfg->key, cfg->key_len);
+	if (ret < 0) {
+		NL_SET_ERR_MSG(extack,
+			       "cannot set up hmac(sha256) (is the kernel's crypto API available?)");
+		goto err_wq;
+	}
+
+	mutex_lock(&c->lock);
+	halo_tick_arm(c);
+	mutex_unlock(&c->lock);
+	rcu_assign_pointer(hn->cluster, c);
+	pr_info("%s: cluster created, node %u, netns %llu\n", c->name,
+		c->node_id, net->net_cookie);
+	return 0;
+
+err_wq:
+	destroy_workqueue(c->wq);
+err_free:
+	kvfree(c);
+	return ret;
+}
+
+/* The caller unpublished @c (hn->cluster) under hn->lock. */
+void halo_cluster_destroy(struct halo_cluster *c)
+{
+	mutex_lock(&c->lock);
+	c->dying = true;
+	halo_transport_close(c);
+	mutex_unlock(&c->lock);
+
+	/* Readers of hn->cluster and the sockets' callbacks are done. */
+	synchronize_rcu();
+	cancel_delayed_work_sync(&c->tick_work);
+	cancel_work_sync(&c->rx_work);
+	destroy_workqueue(c->wq);
+
+	pr_info("%s: cluster destroyed\n", c->name);
+	crypto_free_shash(c->tfm);	/* wipes the key */
+	mutex_destroy(&c->lock);
+	kvfree(c);
+}
+
+static int halo_addr_cmp(const struct sockaddr_storage *a,
+			 const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return 1;
+	if (a->ss_family == AF_INET)
+		return ((struct sockaddr_in *)a)->sin_addr.s_addr !=
+		       ((struct sockaddr_in *)b)->sin_addr.s_addr;
+	return !ipv6_addr_equal(&((struct sockaddr_in6 *)a)->sin6_addr,
+				&((struct sockaddr_in6 *)b)->sin6_addr);
+}
+
+int halo_cluster_node_add(struct halo_cluster *c, u32 id, const char *name,
+			  u32 votes, const struct sockaddr_storage *addrs,
+			  unsigned int n_addrs, struct netlink_ext_ack *extack)
+{
+	int self = c->mb.self, slot, i, l, ret;
+	struct halo_node *n;
+
+	lockdep_assert_held(&c->lock);
+	for (i = 0; i < HALO_MB_MAX_NODES; i++) {
+		if (!c->mb.node[i].used)
+			continue;
+		if (c->mb.node[i].id == id) {
+			NL_SET_ERR_MSG(extack, "a node with this id exists");
+			return -EEXIST;
+		}
+		if (!strcmp(c->node[i].name, name)) {
+			NL_SET_ERR_MSG(extack, "a node with this name exists");
+			return -EEXIST;
+		}
+		for (l = 0; l < n_addrs && l < c->node[i].n_links; l++) {
+			if (!halo_addr_cmp(&addrs[l], &c->node[i].link[l].addr)) {
+				NL_SET_ERR_MSG(extack,
+					       "another node has this address on this link");
+				return -EADDRINUSE;
+			}
+		}
+		if (i != self && id != c->node_id)
+			continue;
+		/* The local node and a peer must agree on each link's family. */
+		for (l = 0; l < n_addrs && l < c->node[i].n_links; l++) {
+			if (addrs[l].ss_family != c->node[i].link[l].addr.ss_family) {
+				NL_SET_ERR_MSG(extack,
+					       "an address's family differs from the local node's on the same link");
+				return -EAFNOSUPPORT;
+			}
+		}
+	}
+
+	slot = halo_mb_node_add(&c->mb, id, votes, halo_now_ms());
+	if (slot < 0) {
+		NL_SET_ERR_MSG(extack, "the cluster has the maximum number of nodes (64)");
+		return -ENOSPC;
+	}
+	n = &c->node[slot];
+	memset(n, 0, sizeof(*n));
+	strscpy(n->name, name, sizeof(n->name));
+	n->n_links = n_addrs;
+	for (l = 0; l < n_addrs; l++) {
+		n->link[l].addr = addrs[l];
+		n->link[l].configured = true;
+	}
+	halo_replay_init(&n->replay);
+
+	if (id == c->node_id) {
+		ret = halo_transport_open(c, slot, extack);
+		if (ret < 0) {
+			halo_mb_node_del(&c->mb, slot);
+			return ret;
+		}
+	}
+	halo_quorum_update(c, halo_now_ms());
+	return 0;
+}
+
+int halo_cluster_node_del(struct halo_cluster *c, u32 id,
+			  struct netlink_ext_ack *extack)
+{
+	struct halo_mb_out out = {};
+	int slot = halo_mb_slot(&c->mb, id);
+	u64 now_ms = halo_now_ms();
+
+	lockdep_assert_held(&c->lock);
+	if (slot < 0) {
+		NL_SET_ERR_MSG(extack, "no node with this id");
+		return -ENOENT;
+	}
+	if (slot == c->mb.self)
+		halo_transport_close(c);
+	halo_mb_node_del(&c->mb, slot);
+	memset(&c->node[slot], 0, sizeof(c->node[slot]));
+	/* A view that held it changes now, not at the next tick. */
+	halo_mb_tick(&c->mb, now_ms, &out);
+	halo_cluster_apply(c, &out, now_ms, NULL, 0, 0);
+	halo_quorum_update(c, now_ms);
+	return 0;
+}
