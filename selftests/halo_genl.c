@@ -5,7 +5,8 @@
  * The "halo" generic netlink family under well-formed and malformed
  * requests, built with libmnl so that the test can send what libnl would
  * refuse to: unknown and read-only attributes, truncated attributes,
- * nonzero reserved header fields, unknown commands, unprivileged callers.
+ * nonzero reserved header fields, unknown commands, unprivileged callers,
+ * and cluster and node requests with missing or out-of-range values.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -41,6 +42,7 @@ struct reply {
 	int have_cookie;
 	int cluster;
 	int mcgrp_events;	/* the family lists the "events" group */
+	uint32_t miss_type;	/* a missing attribute the kernel named */
 	uint16_t family;
 };
 
@@ -130,9 +132,13 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct reply *r = data;
 
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+
 	if (nlh->nlmsg_type == GENL_ID_CTRL)
 		return mnl_attr_parse(nlh, sizeof(struct genlmsghdr),
 				      ctrl_attr_cb, r);
+	if (g->cmd != HALO_CMD_GET)
+		return MNL_CB_OK;	/* the cluster tests check errors only */
 	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), halo_attr_cb, r);
 }
 
@@ -143,6 +149,8 @@ static int extack_cb(const struct nlattr *a, void *data)
 	if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG)
 		snprintf(r->extack, sizeof(r->extack), "%s",
 			 mnl_attr_get_str(a));
+	if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MISS_TYPE)
+		r->miss_type = mnl_attr_get_u32(a);
 	return MNL_CB_OK;
 }
 
@@ -371,6 +379,251 @@ TEST_F(genl, get_has_no_dump)
 {
 	nl_talk(&self->nl, get_msg(self, NLM_F_DUMP), &self->r);
 	EXPECT_EQ(-EOPNOTSUPP, self->r.error);
+}
+
+/* The cluster tests each run in a namespace of their own. */
+FIXTURE(cluster) {
+	struct nl nl;
+	char buf[NL_BUF];
+	struct reply r;
+};
+
+FIXTURE_SETUP(cluster)
+{
+	struct reply r;
+
+	if (geteuid())
+		SKIP(return, "needs root");
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	ASSERT_EQ(0, nl_open(&self->nl));
+	if (resolve(&self->nl, &r))
+		SKIP(return, "halo module not loaded");
+}
+
+FIXTURE_TEARDOWN(cluster)
+{
+	nl_close(&self->nl);
+}
+
+static struct nlmsghdr *cmd(FIXTURE_DATA(cluster) *self, uint8_t c)
+{
+	return msg_start(&self->nl, self->buf, self->nl.family, c, 0);
+}
+
+static void create(FIXTURE_DATA(cluster) *self, struct reply *r)
+{
+	struct nlmsghdr *nlh = cmd(self, HALO_CMD_CLUSTER_CREATE);
+
+	mnl_attr_put_strz(nlh, HALO_A_CLUSTER_NAME, "t");
+	mnl_attr_put_u32(nlh, HALO_A_CLUSTER_NODE_ID, 1);
+	nl_talk(&self->nl, nlh, r);
+}
+
+static struct nlmsghdr *node_add_msg(FIXTURE_DATA(cluster) *self, uint32_t id)
+{
+	struct nlmsghdr *nlh = cmd(self, HALO_CMD_NODE_ADD);
+	char name[16];
+
+	snprintf(name, sizeof(name), "n%u", id);
+	mnl_attr_put_u32(nlh, HALO_A_NODE_ID, id);
+	mnl_attr_put_strz(nlh, HALO_A_NODE_NAME, name);
+	return nlh;
+}
+
+static void put_ipv4(struct nlmsghdr *nlh, uint8_t last)
+{
+	uint8_t a[4] = { 198, 51, 100, last };
+
+	mnl_attr_put(nlh, HALO_A_NODE_ADDR, sizeof(a), a);
+}
+
+TEST_F(cluster, create_needs_name_and_node_id)
+{
+	struct nlmsghdr *nlh = cmd(self, HALO_CMD_CLUSTER_CREATE);
+
+	mnl_attr_put_u32(nlh, HALO_A_CLUSTER_NODE_ID, 1);
+	nl_talk(&self->nl, nlh, &self->r);
+	EXPECT_EQ(-EINVAL, self->r.error);
+	EXPECT_EQ(HALO_A_CLUSTER_NAME, self->r.miss_type);
+
+	nlh = cmd(self, HALO_CMD_CLUSTER_CREATE);
+	mnl_attr_put_strz(nlh, HALO_A_CLUSTER_NAME, "t");
+	nl_talk(&self->nl, nlh, &self->r);
+	EXPECT_EQ(-EINVAL, self->r.error);
+	EXPECT_EQ(HALO_A_CLUSTER_NODE_ID, self->r.miss_type);
+
+	nlh = cmd(self, HALO_CMD_CLUSTER_CREATE);
+	mnl_attr_put_strz(nlh, HALO_A_CLUSTER_NAME, "");
+	mnl_attr_put_u32(nlh, HALO_A_CLUSTER_NODE_ID, 1);
+	nl_talk(&self->nl, nlh, &self->r);
+	EXPECT_EQ(-EINVAL, self->r.error);
+	EXPECT_STREQ("the cluster name must not be empty", self->r.extack);
+}
+
+TEST_F(cluster, create_refuses_bad_values)
+{
+	struct nlmsghdr *nlh = cmd(self, HALO_CMD_CLUSTER_CREATE);
+	uint8_t key[8] = {};
+
+	mnl_attr_put_strz(nlh, HALO_A_CLUSTER_NAME, "t");
+	mnl_attr_put_u32(nlh, HALO_A_CLUSTER_NODE_ID, 1);
+	mnl_attr_put_u32(nlh, HALO_A_CLUSTER_INTERVAL, 100);
+	mnl_attr_put_u32(nlh, HALO_A_CLUSTER_TIMEOUT, 150);
+	nl_talk(&self->nl, nlh, &self->r);
+	EXPECT_EQ(-EINVAL, self->r.error);
+	EXPECT_STREQ("the timeout must be at least twice the interval",
+		     self->r.extack);
+
+	nlh = cmd(self, HALO_CMD_CLUSTER_CREATE);
+	mnl_attr_put_strz(nlh, HALO_A_CLUSTER_NAME, "t");
+	mnl_attr_put_u32(nlh, HALO_A_CLUSTER_NODE_ID, 1);
+	mnl_attr_put(nlh, HALO_A_CLUSTER_KEY, sizeof(key), key);
+	nl_talk(&self->nl, nlh, &self->r);
+	EXPECT_EQ(-EINVAL, self->r.error);
+	EXPECT_STREQ("the key must be 16 to 4096 bytes", self->r.extack);
+
+	nlh = cmd(self, HALO_CMD_CLUSTER_CREATE);
+	mnl_attr_put_strz(nlh, HALO_A_CLUSTER_NAME, "t");
+	mnl_attr_put_u32(nlh, HALO_A_CLUSTER_NODE_ID, 0);
+	nl_talk(&self->nl, nlh, &self->r);
+	EXPECT_EQ(-ERANGE, self->r.error);
+	EXPECT_NE(0, self->r.extack[0]) TH_LOG("no extack for node id 0");
+
+	nlh = cmd(self, HALO_CMD_CLUSTER_CREATE);
+	mnl_attr_put_strz(nlh, HALO_A_CLUSTER_NAME, "t");
+	mnl_attr_put_u32(nlh, HALO_A_CLUSTER_NODE_ID, 1);
+	mnl_attr_put_u32(nlh, HALO_A_CLUSTER_QUORUM_FLAGS, 0x10);
+	nl_talk(&self->nl, nlh, &self->r);
+	EXPECT_EQ(-EINVAL, self->r.error);
+	EXPECT_NE(0, self->r.extack[0]) TH_LOG("no extack for an unknown flag");
+
+	nlh = cmd(self, HALO_CMD_CLUSTER_CREATE);
+	mnl_attr_put_strz(nlh, HALO_A_CLUSTER_NAME, "t");
+	mnl_attr_put_u32(nlh, HALO_A_CLUSTER_NODE_ID, 1);
+	mnl_attr_put_u64(nlh, HALO_A_CLUSTER_EPOCH, 7);
+	nl_talk(&self->nl, nlh, &self->r);
+	EXPECT_EQ(-EINVAL, self->r.error);
+	EXPECT_STREQ("epoch is reported, not set", self->r.extack);
+}
+
+TEST_F(cluster, one_cluster_per_namespace)
+{
+	create(self, &self->r);
+	ASSERT_EQ(0, self->r.error);
+	create(self, &self->r);
+	EXPECT_EQ(-EEXIST, self->r.error);
+	EXPECT_STREQ("this network namespace already has a cluster (destroy it first)",
+		     self->r.extack);
+	nl_talk(&self->nl, cmd(self, HALO_CMD_CLUSTER_DESTROY), &self->r);
+	EXPECT_EQ(0, self->r.error);
+	nl_talk(&self->nl, cmd(self, HALO_CMD_CLUSTER_DESTROY), &self->r);
+	EXPECT_EQ(-ENOENT, self->r.error);
+	EXPECT_STREQ("this network namespace has no cluster", self->r.extack);
+}
+
+TEST_F(cluster, node_requests_need_a_cluster)
+{
+	struct nlmsghdr *nlh = node_add_msg(self, 2);
+
+	put_ipv4(nlh, 2);
+	nl_talk(&self->nl, nlh, &self->r);
+	EXPECT_EQ(-ENOENT, self->r.error);
+	EXPECT_STREQ("this network namespace has no cluster (create one first)",
+		     self->r.extack);
+	nl_talk(&self->nl, cmd(self, HALO_CMD_CLUSTER_GET), &self->r);
+	EXPECT_EQ(-ENOENT, self->r.error);
+}
+
+TEST_F(cluster, node_add_refuses_bad_values)
+{
+	uint8_t bad[5] = { 1, 2, 3, 4, 5 };
+	struct nlmsghdr *nlh;
+	int i;
+
+	create(self, &self->r);
+	ASSERT_EQ(0, self->r.error);
+
+	nlh = node_add_msg(self, 2);
+	mnl_attr_put(nlh, HALO_A_NODE_ADDR, sizeof(bad), bad);
+	nl_talk(&self->nl, nlh, &self->r);
+	EXPECT_EQ(-EINVAL, self->r.error);
+	EXPECT_STREQ("an address is 4 (IPv4) or 16 (IPv6) bytes", self->r.extack);
+
+	nlh = node_add_msg(self, 2);
+	for (i = 0; i < 9; i++)
+		put_ipv4(nlh, 10 + i);
+	nl_talk(&self->nl, nlh, &self->r);
+	EXPECT_EQ(-E2BIG, self->r.error);
+	EXPECT_STREQ("a node has at most 8 addresses (links)", self->r.extack);
+
+	nlh = node_add_msg(self, 2);
+	put_ipv4(nlh, 2);
+	mnl_attr_put_u32(nlh, HALO_A_NODE_VOTES, 256);
+	nl_talk(&self->nl, nlh, &self->r);
+	EXPECT_EQ(-ERANGE, self->r.error);
+	EXPECT_NE(0, self->r.extack[0]) TH_LOG("no extack for 256 votes");
+
+	nlh = node_add_msg(self, 2);
+	nl_talk(&self->nl, nlh, &self->r);
+	EXPECT_EQ(-EINVAL, self->r.error);
+	EXPECT_EQ(HALO_A_NODE_ADDR, self->r.miss_type);
+
+	nlh = node_add_msg(self, 2);
+	put_ipv4(nlh, 2);
+	nl_talk(&self->nl, nlh, &self->r);
+	ASSERT_EQ(0, self->r.error);
+	nlh = node_add_msg(self, 2);
+	put_ipv4(nlh, 3);
+	nl_talk(&self->nl, nlh, &self->r);
+	EXPECT_EQ(-EEXIST, self->r.error);
+	EXPECT_STREQ("a node with this id exists", self->r.extack);
+	nlh = node_add_msg(self, 3);
+	put_ipv4(nlh, 2);
+	nl_talk(&self->nl, nlh, &self->r);
+	EXPECT_EQ(-EADDRINUSE, self->r.error);
+	EXPECT_STREQ("another node has this address on this link", self->r.extack);
+
+	/* the local node's address is not configured in this namespace */
+	nlh = node_add_msg(self, 1);
+	put_ipv4(nlh, 1);
+	nl_talk(&self->nl, nlh, &self->r);
+	EXPECT_EQ(-EADDRNOTAVAIL, self->r.error);
+	EXPECT_STREQ("the local node's address is not configured in this network namespace",
+		     self->r.extack);
+
+	nlh = cmd(self, HALO_CMD_NODE_DEL);
+	mnl_attr_put_u32(nlh, HALO_A_NODE_ID, 9);
+	nl_talk(&self->nl, nlh, &self->r);
+	EXPECT_EQ(-ENOENT, self->r.error);
+	EXPECT_STREQ("no node with this id", self->r.extack);
+	nlh = cmd(self, HALO_CMD_NODE_DEL);
+	mnl_attr_put_u32(nlh, HALO_A_NODE_ID, 2);
+	nl_talk(&self->nl, nlh, &self->r);
+	EXPECT_EQ(0, self->r.error);
+}
+
+TEST_F(cluster, unprivileged_create_gets_eperm)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct __user_cap_header_struct hdr = {
+			.version = _LINUX_CAPABILITY_VERSION_3,
+		};
+		struct __user_cap_data_struct data[2] = {};
+		struct reply r;
+
+		if (syscall(SYS_capset, &hdr, data))
+			_exit(2);
+		create(self, &r);
+		_exit(r.error == -EPERM ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
 TEST_HARNESS_MAIN

@@ -42,50 +42,12 @@ static void halo_tick_arm(struct halo_cluster *c)
 				 msecs_to_jiffies(c->interval_ms));
 }
 
-static void halo_quorum_nodes(struct halo_cluster *c, u64 members,
-			      struct halo_quorum_node *qn, size_t *n)
-{
-	int i;
-
-	*n = 0;
-	for (i = 0; i < HALO_MB_MAX_NODES; i++) {
-		if (!c->mb.node[i].used)
-			continue;
-		qn[*n].id = c->mb.node[i].id;
-		qn[*n].votes = c->mb.node[i].votes;
-		qn[*n].in_view = members & BIT_ULL(i);
-		(*n)++;
-	}
-}
-
-/*
- * Quorate means: the installed view is quorate, and the quorum lease
- * holds: the nodes of the view with evidence younger than half the timeout
- * are quorate too. A node cut off from the majority therefore stops being
- * quorate before the majority can have declared it failed (which takes the
- * whole timeout), so two sides are never quorate at once.
- */
 static void halo_quorum_update(struct halo_cluster *c, u64 now_ms)
 {
-	struct halo_quorum_node qn[HALO_MB_MAX_NODES];
-	struct halo_quorum lease;
 	bool quorate;
-	u64 fresh;
-	size_t n;
 
 	lockdep_assert_held(&c->lock);
-	if (c->mb.self < 0) {
-		quorate = false;
-	} else {
-		halo_quorum_nodes(c, c->mb.view.members, qn, &n);
-		quorate = halo_quorum_eval(&c->quorum, qn, n, now_ms);
-		if (quorate) {
-			fresh = halo_mb_alive(&c->mb, now_ms, c->timeout_ms / 2);
-			halo_quorum_nodes(c, c->mb.view.members & fresh, qn, &n);
-			lease = c->quorum;
-			quorate = halo_quorum_eval(&lease, qn, n, now_ms);
-		}
-	}
+	quorate = halo_mb_quorate(&c->mb, &c->quorum, now_ms);
 	if (quorate != c->quorate) {
 		c->quorate = quorate;
 		halo_genl_quorum_event(c);
@@ -198,6 +160,9 @@ static void halo_links_expire(struct halo_cluster *c, u64 now_ms)
 				continue;
 			link->up = false;
 			link->good = 0;
+			/* a stale echo would make the first RTT after up wrong */
+			link->srtt_us = 0;
+			link->echo_tx_ns = 0;
 			halo_genl_link_event(c, i, l);
 		}
 	}

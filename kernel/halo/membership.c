@@ -539,3 +539,47 @@ void halo_mb_tick(struct halo_mb *mb, u64 now_ms, struct halo_mb_out *out)
 	/* Stable: members still showing an older view missed the COMMIT. */
 	out->commit_to |= lagging;
 }
+
+static size_t quorum_nodes(const struct halo_mb *mb, u64 members,
+			   struct halo_quorum_node *qn)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < HALO_MB_MAX_NODES; i++) {
+		if (!mb->node[i].used)
+			continue;
+		qn[n].id = mb->node[i].id;
+		qn[n].votes = mb->node[i].votes;
+		qn[n].in_view = members & SLOT(i);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Quorate means: the installed view is quorate (@q is evaluated, and
+ * updated, for it), and the quorum lease holds: the members with evidence
+ * younger than half the timeout are quorate too. A node cut off from the
+ * majority therefore stops being quorate before the majority can have
+ * declared it failed (which takes the whole timeout), so two sides of a
+ * partition are never quorate at once.
+ */
+bool halo_mb_quorate(const struct halo_mb *mb, struct halo_quorum *q,
+		     u64 now_ms)
+{
+	struct halo_quorum_node qn[HALO_MB_MAX_NODES];
+	struct halo_quorum lease;
+	u64 fresh;
+	size_t n;
+
+	if (mb->self < 0)
+		return false;
+	n = quorum_nodes(mb, mb->view.members, qn);
+	if (!halo_quorum_eval(q, qn, n, now_ms))
+		return false;
+	fresh = halo_mb_alive(mb, now_ms, mb->timeout_ms / 2);
+	n = quorum_nodes(mb, mb->view.members & fresh, qn);
+	lease = *q;
+	return halo_quorum_eval(&lease, qn, n, now_ms);
+}

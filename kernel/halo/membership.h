@@ -11,6 +11,7 @@
 #define _HALO_MEMBERSHIP_H
 
 #include "../pure.h"
+#include "quorum.h"
 
 #define HALO_MB_MAX_NODES	64
 
@@ -128,6 +129,8 @@ void halo_mb_rx_agree(struct halo_mb *mb, int from, const struct halo_mb_msg *ms
 		      u64 now_ms, struct halo_mb_out *out);
 
 void halo_mb_tick(struct halo_mb *mb, u64 now_ms, struct halo_mb_out *out);
+bool halo_mb_quorate(const struct halo_mb *mb, struct halo_quorum *q,
+		     u64 now_ms);
 
 static inline int halo_mb_count(u64 set)
 {

@@ -10,7 +10,7 @@
  *    implies wait_for_all, which keeps the two halves of a cold-started,
  *    partitioned pair from both becoming quorate.
  *  - wait_for_all: not quorate, after the instance starts, until one view
- *    has held every configured node.
+ *    has held every configured node (at least two of them).
  *  - last_man_standing: once a smaller view has been quorate and stable
  *    for the window, expected votes drop to that view's votes, so nodes can
  *    go away one batch at a time (8 -> 5 -> 3 -> 2); never below two nodes'
@@ -73,7 +73,12 @@ bool halo_quorum_eval(struct halo_quorum *q, const struct halo_quorum_node *node
 		if (nodes[i].in_view && nodes[i].id == lowest_id)
 			has_lowest = true;
 
-	if (all_in_view)
+	/*
+	 * Nodes are added one at a time: a view of the only node configured
+	 * so far is not "all nodes seen", or every wait_for_all cluster
+	 * would satisfy it while its configuration is being typed in.
+	 */
+	if (all_in_view && members >= 2)
 		q->waiting_for_all = false;
 
 	/* A rejoining node raises expected votes back, never above config. */

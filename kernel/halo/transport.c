@@ -19,7 +19,9 @@
 #include <linux/in6.h>
 #include <linux/ktime.h>
 #include <linux/net.h>
+#include <net/addrconf.h>
 #include <net/ipv6.h>
+#include <net/route.h>
 #include <net/sock.h>
 
 /* Datagrams drained per socket before rx_work yields and re-queues. */
@@ -110,6 +112,15 @@ static bool halo_addr_match(const struct sockaddr_storage *from,
 	}
 }
 
+static bool halo_addr_is_local(struct net *net, const struct sockaddr_storage *a)
+{
+	if (a->ss_family == AF_INET)
+		return inet_addr_type(net, ((const struct sockaddr_in *)a)->sin_addr.s_addr) ==
+		       RTN_LOCAL;
+	return ipv6_chk_addr(net, &((const struct sockaddr_in6 *)a)->sin6_addr,
+			     NULL, 0);
+}
+
 int halo_transport_open(struct halo_cluster *c, int slot,
 			struct netlink_ext_ack *extack)
 {
@@ -122,6 +133,13 @@ int halo_transport_open(struct halo_cluster *c, int slot,
 	for (l = 0; l < n->n_links; l++) {
 		a = n->link[l].addr;
 		halo_addr_set_port(&a, c->port);
+		/* UDP would bind a foreign address and send from it */
+		if (!halo_addr_is_local(c->net, &a)) {
+			NL_SET_ERR_MSG(extack,
+				       "the local node's address is not configured in this network namespace");
+			ret = -EADDRNOTAVAIL;
+			goto err;
+		}
 		ret = sock_create_kern(c->net, a.ss_family, SOCK_DGRAM,
 				       IPPROTO_UDP, &sock);
 		if (ret < 0) {

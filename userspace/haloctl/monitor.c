@@ -152,8 +152,9 @@ static int print_node_event(struct nl_msg *msg, const char *event)
 	    nla_get_u64(tb[HALO_A_NODE_EPOCH]) < state_epoch)
 		return 0;
 	print_begin(opts.json, false);
-	print_string("event", "%s", event);
-	print_u64("id", " node %" PRIu64, nla_get_u32(tb[HALO_A_NODE_ID]));
+	/* text: "node 3 left ...", "link node 3 link 0 down" */
+	print_string("event", strcmp(event, "node") ? "%s " : NULL, event);
+	print_u64("id", "node %" PRIu64, nla_get_u32(tb[HALO_A_NODE_ID]));
 	if (tb[HALO_A_NODE_NAME])
 		print_string("name", " \"%s\"", nla_get_string(tb[HALO_A_NODE_NAME]));
 	if (tb[HALO_A_NODE_STATE])

@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The halo authors.
+ *
+ * The membership engine (kernel/halo/membership.c) in a simulated network:
+ * N engines exchange the real encoded heartbeats and agreement messages
+ * through a network with per-direction cuts, loss, latency and jitter, one
+ * millisecond at a time. The properties checked after every millisecond:
+ * views only grow in epoch, and two quorate nodes that hold different
+ * views are never on different sides of a partition.
+ */
+#include "membership.h"
+#include "quorum.h"
+#include "kselftest_harness.h"
+
+#include <stdlib.h>
+
+#define N_MAX		16
+#define Q_MAX		65536
+#define PAYLOAD_MAX	(HALO_MB_HB_HDR + HALO_MB_MAX_NODES * HALO_MB_HB_ENTRY)
+
+struct packet {
+	u64 at;
+	int from, to;
+	int type;	/* -1: heartbeat, else enum halo_mb_kind */
+	size_t len;
+	u8 buf[PAYLOAD_MAX];
+};
+
+struct sim {
+	int n;
+	u64 now;
+	struct halo_mb *mb[N_MAX];
+	struct halo_quorum q[N_MAX];
+	bool quorate[N_MAX];
+	bool down[N_MAX];		/* crashed: sends and receives nothing */
+	bool cut[N_MAX][N_MAX];		/* from -> to dropped */
+	unsigned int loss_pct, delay_ms, jitter_ms;
+	int side[N_MAX];		/* partition side, for the invariant */
+	struct packet *q_pkt;
+	size_t q_len;
+	unsigned long views_installed;
+	unsigned int seed;
+	const char *violation;
+};
+
+static void sim_init(struct sim *s, int n, u32 qflags)
+{
+	int i, j;
+
+	memset(s, 0, sizeof(*s));
+	s->n = n;
+	s->now = 1000;
+	s->delay_ms = 1;
+	s->seed = 1;
+	s->q_pkt = calloc(Q_MAX, sizeof(*s->q_pkt));
+	for (i = 0; i < n; i++) {
+		s->mb[i] = calloc(1, sizeof(struct halo_mb));
+		halo_mb_init(s->mb[i], i + 1, 100, 400);
+		for (j = 0; j < n; j++)
+			halo_mb_node_add(s->mb[i], j + 1, 1, s->now);
+		halo_quorum_init(&s->q[i], qflags, HALO_QUORUM_LMS_WINDOW_MS);
+	}
+}
+
+static void sim_free(struct sim *s)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->mb[i]);
+	free(s->q_pkt);
+}
+
+static unsigned int rnd(struct sim *s)
+{
+	s->seed = s->seed * 1103515245 + 12345;
+	return (s->seed >> 16) & 0x7fff;
+}
+
+static void send_pkt(struct sim *s, int from, int to, int type,
+		     const u8 *buf, size_t len)
+{
+	struct packet *p;
+
+	if (s->down[from] || s->cut[from][to])
+		return;
+	if (s->loss_pct && rnd(s) % 100 < s->loss_pct)
+		return;
+	if (s->q_len == Q_MAX)
+		abort();
+	p = &s->q_pkt[s->q_len++];
+	p->at = s->now + s->delay_ms + (s->jitter_ms ? rnd(s) % (s->jitter_ms + 1) : 0);
+	p->from = from;
+	p->to = to;
+	p->type = type;
+	p->len = len;
+	memcpy(p->buf, buf, len);
+}
+
+static void apply(struct sim *s, int i, const struct halo_mb_out *out,
+		  const u8 *relay, size_t relay_len, int relay_type)
+{
+	struct halo_mb *mb = s->mb[i];
+	struct halo_mb_msg msg;
+	u8 buf[PAYLOAD_MAX];
+	size_t len;
+	int k;
+
+	for (k = 0; k < s->n; k++) {
+		u64 bit = 1ULL << k;
+
+		if (k == i)
+			continue;
+		if (out->relay_to & bit)
+			send_pkt(s, i, k, relay_type, relay, relay_len);
+		if ((out->propose_to & bit) && mb->proposing) {
+			msg = (struct halo_mb_msg){ HALO_MB_PROPOSE, mb->self_id,
+				mb->self_id, mb->prop.epoch, mb->prop.members };
+			len = halo_mb_put_agree(mb, &msg, buf, sizeof(buf));
+			send_pkt(s, i, k, HALO_MB_PROPOSE, buf, len);
+		}
+		if (out->ack_to & bit) {
+			msg = (struct halo_mb_msg){ HALO_MB_ACK, mb->self_id,
+				mb->promised.coord, mb->promised.epoch, 0 };
+			len = halo_mb_put_agree(mb, &msg, buf, sizeof(buf));
+			send_pkt(s, i, k, HALO_MB_ACK, buf, len);
+		}
+		if (out->nack_to & bit) {
+			msg = (struct halo_mb_msg){ HALO_MB_NACK, mb->self_id,
+				out->nack_coord, out->nack_epoch, out->nack_alive };
+			len = halo_mb_put_agree(mb, &msg, buf, sizeof(buf));
+			send_pkt(s, i, k, HALO_MB_NACK, buf, len);
+		}
+		if (out->commit_to & bit) {
+			msg = (struct halo_mb_msg){ HALO_MB_COMMIT, mb->self_id,
+				mb->view.coord, mb->view.epoch, mb->view.members };
+			len = halo_mb_put_agree(mb, &msg, buf, sizeof(buf));
+			send_pkt(s, i, k, HALO_MB_COMMIT, buf, len);
+		}
+	}
+	if (out->installed) {
+		s->views_installed++;
+		halo_quorum_view_changed(&s->q[i], s->now);
+	}
+}
+
+static void deliver(struct sim *s, struct packet *p)
+{
+	struct halo_mb *mb = s->mb[p->to];
+	struct halo_mb_out out = {};
+	struct halo_mb_echo echo;
+	struct halo_mb_msg msg;
+
+	if (s->down[p->to])
+		return;
+	halo_mb_heard(mb, p->from, s->now);
+	if (p->type < 0) {
+		if (!halo_mb_rx_heartbeat(mb, p->from, s->now, p->buf, p->len, &echo))
+			s->violation = "a heartbeat failed to decode";
+		return;
+	}
+	if (!halo_mb_parse_agree(mb, p->type, p->buf, p->len, &msg)) {
+		s->violation = "an agreement message failed to decode";
+		return;
+	}
+	halo_mb_rx_agree(mb, p->from, &msg, s->now, &out);
+	apply(s, p->to, &out, p->buf, p->len, p->type);
+}
+
+static void check(struct sim *s)
+{
+	int a, b;
+
+	for (a = 0; a < s->n; a++) {
+		if (s->down[a])
+			continue;
+		s->quorate[a] = halo_mb_quorate(s->mb[a], &s->q[a], s->now);
+	}
+	for (a = 0; a < s->n; a++) {
+		for (b = 0; b < s->n; b++) {
+			if (s->down[a] || s->down[b] || !s->quorate[a] ||
+			    !s->quorate[b] || s->side[a] == s->side[b])
+				continue;
+			if (s->mb[a]->view.epoch != s->mb[b]->view.epoch ||
+			    s->mb[a]->view.members != s->mb[b]->view.members) {
+				if (!s->violation)
+					fprintf(stderr, "# t=%llu: %d (epoch %llu members %llx) and %d (epoch %llu members %llx) quorate\n",
+						(unsigned long long)s->now, a + 1,
+						(unsigned long long)s->mb[a]->view.epoch,
+						(unsigned long long)s->mb[a]->view.members, b + 1,
+						(unsigned long long)s->mb[b]->view.epoch,
+						(unsigned long long)s->mb[b]->view.members);
+				s->violation = "two sides of a partition are quorate";
+			}
+		}
+	}
+}
+
+static void run(struct sim *s, u64 ms)
+{
+	u64 end = s->now + ms, epoch[N_MAX];
+	struct halo_mb_echo echo = {};
+	struct halo_mb_out out;
+	u8 buf[PAYLOAD_MAX];
+	size_t i, len;
+	int k, j;
+
+	for (; s->now < end; s->now++) {
+		for (i = 0; i < s->q_len;) {
+			if (s->q_pkt[i].at > s->now) {
+				i++;
+				continue;
+			}
+			struct packet p = s->q_pkt[i];
+
+			s->q_pkt[i] = s->q_pkt[--s->q_len];
+			deliver(s, &p);
+		}
+		for (k = 0; k < s->n; k++) {
+			epoch[k] = s->mb[k]->view.epoch;
+			/* nodes tick out of phase, as real ones do */
+			if (s->down[k] || (s->now + k * 37) % 100)
+				continue;
+			memset(&out, 0, sizeof(out));
+			halo_mb_tick(s->mb[k], s->now, &out);
+			apply(s, k, &out, NULL, 0, 0);
+			len = halo_mb_put_heartbeat(s->mb[k], s->now, &echo, buf,
+						    sizeof(buf));
+			for (j = 0; j < s->n; j++)
+				if (j != k)
+					send_pkt(s, k, j, -1, buf, len);
+		}
+		check(s);
+		for (k = 0; k < s->n; k++)
+			if (s->mb[k]->view.epoch < epoch[k])
+				s->violation = "an epoch went backwards";
+	}
+}
+
+static u64 set_of(const char *ids)
+{
+	u64 set = 0;
+
+	for (; *ids; ids++)
+		if (*ids >= '1' && *ids <= '9')
+			set |= 1ULL << (*ids - '1');
+	return set;
+}
+
+/* Every listed node has the same view, made of @members, and @quorate. */
+static bool agree(struct sim *s, const char *nodes, const char *members,
+		  bool quorate)
+{
+	u64 want = set_of(members), epoch = 0;
+	bool first = true;
+	const char *p;
+
+	for (p = nodes; *p; p++) {
+		int i = *p - '1';
+
+		if (*p < '1' || *p > '9')
+			continue;
+		if (s->mb[i]->view.members != want || s->quorate[i] != quorate)
+			return false;
+		if (!first && s->mb[i]->view.epoch != epoch)
+			return false;
+		epoch = s->mb[i]->view.epoch;
+		first = false;
+	}
+	return true;
+}
+
+static void cut_sides(struct sim *s, const char *a, const char *b, bool on)
+{
+	const char *p, *q;
+
+	for (p = a; *p; p++)
+		for (q = b; *q; q++) {
+			s->cut[*p - '1'][*q - '1'] = on;
+			s->cut[*q - '1'][*p - '1'] = on;
+		}
+	/* healed: one side again (views may differ while they merge) */
+	for (p = b; *p; p++)
+		s->side[*p - '1'] = on;
+}
+
+TEST(three_nodes_form_one_view)
+{
+	struct sim s;
+
+	sim_init(&s, 3, 0);
+	run(&s, 2000);
+	ASSERT_EQ(NULL, s.violation);
+	EXPECT_TRUE(agree(&s, "123", "123", true));
+	EXPECT_LT(0, s.mb[0]->view.epoch);
+	sim_free(&s);
+}
+
+TEST(sixteen_nodes_form_one_view)
+{
+	struct sim s;
+	int i;
+
+	sim_init(&s, 16, 0);
+	run(&s, 3000);
+	ASSERT_EQ(NULL, s.violation);
+	for (i = 0; i < 16; i++) {
+		EXPECT_EQ(0xffffULL, s.mb[i]->view.members);
+		EXPECT_EQ(s.mb[0]->view.epoch, s.mb[i]->view.epoch);
+		EXPECT_TRUE(s.quorate[i]);
+	}
+	sim_free(&s);
+}
+
+/* A crashed node leaves every view within timeout + interval + a round. */
+TEST(crash_detected_within_bounds)
+{
+	struct sim s;
+	u64 t0, t;
+
+	sim_init(&s, 3, 0);
+	run(&s, 2000);
+	ASSERT_TRUE(agree(&s, "123", "123", true));
+	s.down[2] = true;
+	t0 = s.now;
+	for (t = 0; t < 2000 && !agree(&s, "12", "12", true); t++)
+		run(&s, 1);
+	ASSERT_EQ(NULL, s.violation);
+	EXPECT_TRUE(agree(&s, "12", "12", true));
+	TH_LOG("crash to new view: %llu ms", (unsigned long long)(s.now - t0));
+	EXPECT_GE(s.now - t0, 400 - 100);
+	EXPECT_LE(s.now - t0, 400 + 100 + 50);
+	sim_free(&s);
+}
+
+TEST(majority_partition_alone_is_quorate)
+{
+	struct sim s;
+
+	sim_init(&s, 5, 0);
+	run(&s, 2000);
+	ASSERT_TRUE(agree(&s, "12345", "12345", true));
+	cut_sides(&s, "12", "345", true);
+	run(&s, 3000);
+	ASSERT_EQ(NULL, s.violation);
+	EXPECT_TRUE(agree(&s, "345", "345", true));
+	EXPECT_TRUE(agree(&s, "12", "12", false));
+	cut_sides(&s, "12", "345", false);
+	run(&s, 3000);
+	ASSERT_EQ(NULL, s.violation);
+	EXPECT_TRUE(agree(&s, "12345", "12345", true));
+	sim_free(&s);
+}
+
+/* A hears B, B hears C, A and C not: one view through B, agreed by all. */
+TEST(asymmetric_cut_keeps_one_view)
+{
+	struct sim s;
+	u64 before;
+
+	sim_init(&s, 3, 0);
+	run(&s, 2000);
+	ASSERT_TRUE(agree(&s, "123", "123", true));
+	before = s.views_installed;
+	s.cut[0][2] = s.cut[2][0] = true;
+	run(&s, 5000);
+	TH_LOG("views %llx %llx %llx epochs %llu %llu %llu", (unsigned long long)s.mb[0]->view.members, (unsigned long long)s.mb[1]->view.members, (unsigned long long)s.mb[2]->view.members, (unsigned long long)s.mb[0]->view.epoch, (unsigned long long)s.mb[1]->view.epoch, (unsigned long long)s.mb[2]->view.epoch);
+	ASSERT_EQ(NULL, s.violation);
+	EXPECT_TRUE(agree(&s, "123", "123", true));
+	EXPECT_EQ(before, s.views_installed);
+	sim_free(&s);
+}
+
+/* The same, with the cut in place before the cluster forms. */
+TEST(asymmetric_cut_from_start)
+{
+	struct sim s;
+
+	sim_init(&s, 3, 0);
+	s.cut[0][2] = s.cut[2][0] = true;
+	run(&s, 5000);
+	TH_LOG("views %llx %llx %llx epochs %llu %llu %llu", (unsigned long long)s.mb[0]->view.members, (unsigned long long)s.mb[1]->view.members, (unsigned long long)s.mb[2]->view.members, (unsigned long long)s.mb[0]->view.epoch, (unsigned long long)s.mb[1]->view.epoch, (unsigned long long)s.mb[2]->view.epoch);
+	ASSERT_EQ(NULL, s.violation);
+	EXPECT_TRUE(agree(&s, "123", "123", true));
+	sim_free(&s);
+}
+
+/* A one-way cut: 1 does not hear 3, 3 hears 1. */
+TEST(one_way_cut_keeps_one_view)
+{
+	struct sim s;
+
+	sim_init(&s, 3, 0);
+	run(&s, 2000);
+	s.cut[2][0] = true;
+	run(&s, 5000);
+	ASSERT_EQ(NULL, s.violation);
+	EXPECT_TRUE(agree(&s, "123", "123", true));
+	sim_free(&s);
+}
+
+TEST(even_split_without_tie_breaker)
+{
+	struct sim s;
+
+	sim_init(&s, 4, 0);
+	run(&s, 2000);
+	cut_sides(&s, "12", "34", true);
+	run(&s, 3000);
+	ASSERT_EQ(NULL, s.violation);
+	EXPECT_TRUE(agree(&s, "12", "12", false));
+	EXPECT_TRUE(agree(&s, "34", "34", false));
+	sim_free(&s);
+}
+
+TEST(even_split_with_tie_breaker)
+{
+	struct sim s;
+
+	sim_init(&s, 4, HALO_QUORUM_AUTO_TIE_BREAKER);
+	run(&s, 2000);
+	cut_sides(&s, "12", "34", true);
+	run(&s, 3000);
+	ASSERT_EQ(NULL, s.violation);
+	EXPECT_TRUE(agree(&s, "12", "12", true));
+	EXPECT_TRUE(agree(&s, "34", "34", false));
+	sim_free(&s);
+}
+
+/* 10% loss and 20 ms jitter on every link for five minutes: no view change. */
+TEST(lossy_network_causes_no_view_change)
+{
+	struct sim s;
+	u64 before;
+
+	sim_init(&s, 5, 0);
+	run(&s, 2000);
+	ASSERT_TRUE(agree(&s, "12345", "12345", true));
+	before = s.views_installed;
+	s.loss_pct = 10;
+	s.jitter_ms = 20;
+	run(&s, 5 * 60 * 1000);
+	ASSERT_EQ(NULL, s.violation);
+	EXPECT_EQ(before, s.views_installed);
+	EXPECT_TRUE(agree(&s, "12345", "12345", true));
+	sim_free(&s);
+}
+
+/* Two groups formed apart merge into one view above both epochs. */
+TEST(groups_merge_after_heal)
+{
+	struct sim s;
+	u64 e1, e2;
+
+	sim_init(&s, 4, 0);
+	cut_sides(&s, "12", "34", true);
+	run(&s, 2000);
+	e1 = s.mb[0]->view.epoch;
+	e2 = s.mb[2]->view.epoch;
+	cut_sides(&s, "12", "34", false);
+	run(&s, 2000);
+	ASSERT_EQ(NULL, s.violation);
+	EXPECT_TRUE(agree(&s, "1234", "1234", true));
+	EXPECT_LT(e1, s.mb[0]->view.epoch);
+	EXPECT_LT(e2, s.mb[0]->view.epoch);
+	sim_free(&s);
+}
+
+TEST(malformed_payloads_are_refused)
+{
+	struct halo_mb *mb = calloc(1, sizeof(*mb));
+	struct halo_mb_echo echo;
+	struct halo_mb_msg msg = { HALO_MB_PROPOSE, 2, 2, 5, 0x3 };
+	u8 buf[PAYLOAD_MAX];
+	size_t len;
+
+	halo_mb_init(mb, 1, 100, 400);
+	halo_mb_node_add(mb, 1, 1, 1000);
+	halo_mb_node_add(mb, 2, 1, 1000);
+	len = halo_mb_put_agree(mb, &msg, buf, sizeof(buf));
+	ASSERT_TRUE(halo_mb_parse_agree(mb, HALO_MB_PROPOSE, buf, len, &msg));
+	EXPECT_FALSE(halo_mb_parse_agree(mb, HALO_MB_PROPOSE, buf, len - 1, &msg));
+	EXPECT_FALSE(halo_mb_parse_agree(mb, HALO_MB_ACK, buf, len, &msg));
+	buf[19] = 1;	/* reserved */
+	EXPECT_FALSE(halo_mb_parse_agree(mb, HALO_MB_PROPOSE, buf, len, &msg));
+	buf[19] = 0;
+	put_unaligned_be32(77, buf + HALO_MB_AGREE_HDR);	/* unknown id */
+	EXPECT_FALSE(halo_mb_parse_agree(mb, HALO_MB_PROPOSE, buf, len, &msg));
+	put_unaligned_be64(0, buf + 8);				/* epoch 0 */
+	EXPECT_FALSE(halo_mb_parse_agree(mb, HALO_MB_PROPOSE, buf, len, &msg));
+
+	memset(&echo, 0, sizeof(echo));
+	len = halo_mb_put_heartbeat(mb, 1000, &echo, buf, sizeof(buf));
+	EXPECT_TRUE(halo_mb_rx_heartbeat(mb, 1, 1000, buf, len, &echo));
+	EXPECT_FALSE(halo_mb_rx_heartbeat(mb, 1, 1000, buf, len - 1, &echo));
+	put_unaligned_be16(65, buf + 34);			/* count */
+	EXPECT_FALSE(halo_mb_rx_heartbeat(mb, 1, 1000, buf, len, &echo));
+	free(mb);
+}
+
+TEST_HARNESS_MAIN
