@@ -29,7 +29,9 @@ print("up" if l["up"] else "down")' "$3"
 
 cluster_setup 3 2 || fail "cluster setup"
 mon=$(mktemp)
-hctl 1 -j monitor >"$mon" &
+# not through hctl: $! must be haloctl itself, or it outlives the test
+# and holds run.sh's output pipe open
+haloctl -n "$(node_ns 1)" -j monitor >"$mon" 2>/dev/null &
 monpid=$!
 trap 'kill $monpid 2>/dev/null; nodes_cleanup' EXIT
 

@@ -21,6 +21,7 @@
 #include "cluster.h"
 #include "netlink.h"
 #include "netns.h"
+#include "../halo_api.h"
 
 #include <crypto/hash.h>
 #include <linux/ktime.h>
@@ -50,6 +51,7 @@ static void halo_quorum_update(struct halo_cluster *c, u64 now_ms)
 	quorate = halo_mb_quorate(&c->mb, &c->quorum, now_ms);
 	if (quorate != c->quorate) {
 		c->quorate = quorate;
+		halo_api_publish(c, HALO_EVENT_QUORUM);
 		halo_genl_quorum_event(c);
 	}
 }
@@ -78,6 +80,7 @@ static void halo_view_installed(struct halo_cluster *c, u64 old_members,
 	halo_quorum_update(c, now_ms);
 	pr_debug("%s: view %llu installed, %d members\n", c->name,
 		 c->mb.view.epoch, halo_mb_count(members));
+	halo_api_publish(c, HALO_EVENT_VIEW);
 	halo_genl_view_event(c);
 	for (i = 0; i < HALO_MB_MAX_NODES; i++) {
 		if (!(changed & BIT_ULL(i)) || i == c->mb.self)
@@ -184,6 +187,9 @@ static void halo_tick_work(struct work_struct *work)
 	halo_cluster_apply(c, &out, now_ms, NULL, 0, 0);
 	halo_transport_heartbeats(c, now_ms);
 	halo_quorum_update(c, now_ms);
+	if (c->snap_stale ||
+	    c->snap_alive != halo_mb_alive(&c->mb, now_ms, c->timeout_ms))
+		halo_api_publish(c, 0);
 	halo_tick_arm(c);
 out_unlock:
 	mutex_unlock(&c->lock);
@@ -250,7 +256,14 @@ int halo_cluster_create(struct net *net, const struct halo_cluster_config *cfg,
 		goto err_wq;
 	}
 
+	ret = halo_sysfs_cluster_add(c);
+	if (ret < 0) {
+		NL_SET_ERR_MSG(extack, "cannot create the cluster's sysfs directory");
+		goto err_tfm;
+	}
+
 	mutex_lock(&c->lock);
+	halo_api_publish(c, 0);
 	halo_tick_arm(c);
 	mutex_unlock(&c->lock);
 	rcu_assign_pointer(hn->cluster, c);
@@ -258,6 +271,8 @@ int halo_cluster_create(struct net *net, const struct halo_cluster_config *cfg,
 		c->node_id, net->net_cookie);
 	return 0;
 
+err_tfm:
+	crypto_free_shash(c->tfm);
 err_wq:
 	destroy_workqueue(c->wq);
 err_free:
@@ -268,6 +283,7 @@ err_free:
 /* The caller unpublished @c (hn->cluster) under hn->lock. */
 void halo_cluster_destroy(struct halo_cluster *c)
 {
+	halo_sysfs_cluster_del(c);
 	mutex_lock(&c->lock);
 	c->dying = true;
 	halo_transport_close(c);
@@ -278,6 +294,7 @@ void halo_cluster_destroy(struct halo_cluster *c)
 	cancel_delayed_work_sync(&c->tick_work);
 	cancel_work_sync(&c->rx_work);
 	destroy_workqueue(c->wq);
+	halo_api_destroy(c);
 
 	pr_info("%s: cluster destroyed\n", c->name);
 	crypto_free_shash(c->tfm);	/* wipes the key */
@@ -357,7 +374,16 @@ int halo_cluster_node_add(struct halo_cluster *c, u32 id, const char *name,
 			return ret;
 		}
 	}
+	ret = halo_sysfs_node_add(c, id);
+	if (ret < 0) {
+		NL_SET_ERR_MSG(extack, "cannot create the node's sysfs directory");
+		if (id == c->node_id)
+			halo_transport_close(c);
+		halo_mb_node_del(&c->mb, slot);
+		return ret;
+	}
 	halo_quorum_update(c, halo_now_ms());
+	halo_api_publish(c, HALO_EVENT_CONFIG);
 	return 0;
 }
 
@@ -375,11 +401,13 @@ int halo_cluster_node_del(struct halo_cluster *c, u32 id,
 	}
 	if (slot == c->mb.self)
 		halo_transport_close(c);
+	halo_sysfs_node_del(c, id);
 	halo_mb_node_del(&c->mb, slot);
 	memset(&c->node[slot], 0, sizeof(c->node[slot]));
 	/* A view that held it changes now, not at the next tick. */
 	halo_mb_tick(&c->mb, now_ms, &out);
 	halo_cluster_apply(c, &out, now_ms, NULL, 0, 0);
 	halo_quorum_update(c, now_ms);
+	halo_api_publish(c, HALO_EVENT_CONFIG);
 	return 0;
 }

@@ -26,6 +26,7 @@
 #define HALO_FENCE_HISTORY	16
 
 struct crypto_shash;
+struct halo_sysfs;
 
 enum halo_drop_counter {
 	HALO_CNT_SHORT,
@@ -58,6 +59,36 @@ struct halo_node {
 	u8 n_links;
 	struct halo_link link[HALO_MAX_LINKS];
 	struct halo_replay replay;
+};
+
+/*
+ * What the instance publishes with RCU for readers that must not take its
+ * lock: the in-kernel API (any context) and sysfs. Rebuilt after every
+ * change of view, quorum, liveness or configuration.
+ */
+struct halo_snap_node {
+	u32 id;
+	u32 votes;
+	u32 state;		/* enum halo_node_state */
+	bool in_view;
+	u8 n_links;
+	struct {
+		sa_family_t family;
+		u8 addr[16];
+	} link[HALO_MAX_LINKS];
+	char name[HALO_NAME_MAX + 1];
+};
+
+struct halo_snap {
+	struct rcu_head rcu;
+	u64 epoch;
+	u32 coordinator;
+	bool quorate;
+	u32 expected_votes;
+	u32 total_votes;
+	u32 quorum;
+	u32 n_nodes;
+	struct halo_snap_node node[HALO_MB_MAX_NODES];	/* ascending id */
 };
 
 struct halo_fence_req {
@@ -100,6 +131,11 @@ struct halo_cluster {
 	struct halo_fence_req fence[HALO_FENCE_HISTORY];
 	unsigned int n_fence;	/* requests ever recorded */
 
+	struct halo_snap __rcu *snap;
+	u64 snap_alive;		/* the alive set the snapshot shows */
+	bool snap_stale;	/* publishing failed: retry at the next tick */
+	struct halo_sysfs *sysfs;
+
 	u8 txbuf[HALO_WIRE_MAX_LEN];
 	u8 rxbuf[HALO_WIRE_MAX_LEN];
 };
@@ -129,6 +165,18 @@ int halo_cluster_node_del(struct halo_cluster *c, u32 id,
 			  struct netlink_ext_ack *extack);
 void halo_cluster_apply(struct halo_cluster *c, const struct halo_mb_out *out,
 			u64 now_ms, const u8 *relay, size_t relay_len, u8 type);
+
+/* api.c */
+void halo_api_publish(struct halo_cluster *c, unsigned long event);
+void halo_api_destroy(struct halo_cluster *c);
+
+/* sysfs.c */
+int halo_sysfs_init(void);
+void halo_sysfs_exit(void);
+int halo_sysfs_cluster_add(struct halo_cluster *c);
+void halo_sysfs_cluster_del(struct halo_cluster *c);
+int halo_sysfs_node_add(struct halo_cluster *c, u32 id);
+void halo_sysfs_node_del(struct halo_cluster *c, u32 id);
 
 /* transport.c */
 int halo_transport_open(struct halo_cluster *c, int slot,

@@ -5,6 +5,7 @@
  * Module init and exit only.
  */
 
+#include "cluster.h"
 #include "netlink.h"
 #include "netns.h"
 #include "version.h"
@@ -22,13 +23,19 @@ static int __init halo_mod_init(void)
 	if (ret < 0)
 		return ret;
 
-	ret = halo_genl_init();
+	ret = halo_sysfs_init();
 	if (ret < 0)
 		goto err_netns;
+
+	ret = halo_genl_init();
+	if (ret < 0)
+		goto err_sysfs;
 
 	pr_info("version %s loaded\n", HALO_VERSION);
 	return 0;
 
+err_sysfs:
+	halo_sysfs_exit();
 err_netns:
 	halo_netns_exit();
 	return ret;
@@ -37,7 +44,8 @@ err_netns:
 static void __exit halo_mod_exit(void)
 {
 	halo_genl_exit();
-	halo_netns_exit();
+	halo_netns_exit();	/* destroys every instance */
+	halo_sysfs_exit();
 	pr_info("unloaded\n");
 }
 

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Copyright (C) 2026 The halo authors.
+ *
+ * halo.ko's API for the other halo modules (halo_blk, ip_vs_halo): what
+ * the cluster instance of a network namespace knows about membership.
+ *
+ * Every query may be called in any context, softirq included: it reads a
+ * snapshot the instance publishes with RCU after each change, never the
+ * instance itself. A query about a namespace without a cluster instance
+ * returns -ENOENT.
+ */
+#ifndef _HALO_API_H
+#define _HALO_API_H
+
+#include <linux/notifier.h>
+#include <linux/socket.h>
+#include <linux/types.h>
+
+struct net;
+
+#define HALO_API_MAX_NODES	64
+
+struct halo_view_info {
+	u64 epoch;		/* of the installed view; only grows */
+	u32 coordinator;	/* node id that proposed it */
+	bool quorate;		/* this node, now */
+	u32 local_id;
+	unsigned int n_members;
+	u32 members[HALO_API_MAX_NODES];	/* node ids, ascending */
+};
+
+int halo_view_get(struct net *net, struct halo_view_info *view);
+/* 1: the node is a member of the installed view; 0: it is not. */
+int halo_node_in_view(struct net *net, u32 node_id);
+/* 1: quorate; 0: not. */
+int halo_quorate(struct net *net);
+/* The node that has @addr (AF_INET or AF_INET6; port ignored) on a link. */
+int halo_addr_to_node(struct net *net, const struct sockaddr *addr,
+		      u32 *node_id);
+
+/*
+ * Notifier for membership changes, for every namespace: the callback gets
+ * the event and a struct halo_event_info. It runs in process context with
+ * the instance locked: it may use the queries above (and sleep briefly),
+ * but must not configure halo.
+ */
+enum halo_event {
+	HALO_EVENT_VIEW = 1,	/* a view was installed */
+	HALO_EVENT_QUORUM,	/* quorate changed */
+	HALO_EVENT_CONFIG,	/* a node was added or removed */
+	HALO_EVENT_DESTROY,	/* the instance is going away */
+};
+
+struct halo_event_info {
+	struct net *net;
+	u64 epoch;
+	bool quorate;
+};
+
+int halo_register_notifier(struct notifier_block *nb);
+int halo_unregister_notifier(struct notifier_block *nb);
+
+#endif /* _HALO_API_H */
