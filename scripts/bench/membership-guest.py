@@ -1,0 +1,257 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# The membership benchmark, inside a scripts/vm-run guest (see
+# scripts/bench/membership). N nodes are network namespaces on one bridge
+# (selftests/lib.sh); a "kill" takes a node's port down at the bridge, so
+# to the others it is a crash. Measured per kill, against the instant the
+# port went down:
+#   detection    the first survivor installs a view without the node
+#   convergence  the last survivor has done so
+# then the port comes back and the node rejoins before the next kill.
+# halo is timed from haloctl -j monitor's events, Corosync from its own
+# log (timestamp: hires, "[QUORUM] Members[...]"). CPU: the guest's busy
+# time with the formed cluster idle, minus the same without it.
+#
+# Prints one JSON document on stdout.
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+TOP = os.environ["HALO_TOP"]
+KILLS = int(os.environ.get("BENCH_KILLS", "20"))
+SIZES = [int(x) for x in os.environ.get("BENCH_SIZES", "3 5 16").split()]
+COROSYNC_SIZES = [int(x) for x in os.environ.get("BENCH_COROSYNC_SIZES", "3 5 16").split()]
+PREFIX = "bench"
+
+
+def log(msg):
+    print("[bench] " + msg, file=sys.stderr, flush=True)
+
+
+def sh(cmd):
+    subprocess.run(cmd, shell=True, check=True, stdout=subprocess.DEVNULL)
+
+
+def ns(i):
+    return "%s-n%d" % (PREFIX, i)
+
+
+def setup(n):
+    sh('HALO_NS_PREFIX=%s HALO_QUIET=1 bash -c ". %s/selftests/lib.sh; '
+       'nodes_setup %d 1; trap - EXIT"' % (PREFIX, TOP, n))
+
+
+def teardown():
+    out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        name = line.split()[0]
+        if name.startswith(PREFIX + "-"):
+            subprocess.run(["ip", "netns", "del", name])
+
+
+def port(i, up):
+    sh("ip netns exec %s-hub ip link set v%d.1 %s" % (PREFIX, i, "up" if up else "down"))
+
+
+def busy_jiffies():
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return sum(v) - v[3] - v[4], sum(v)  # all but idle and iowait
+
+
+def cpu_busy(secs=10):
+    b0, t0 = busy_jiffies()
+    time.sleep(secs)
+    b1, t1 = busy_jiffies()
+    return (b1 - b0) / (t1 - t0)
+
+
+def stats(xs):
+    return {"min": min(xs), "median": statistics.median(xs), "max": max(xs), "n": len(xs)}
+
+
+class Monitor:
+    """haloctl -j monitor in one namespace; events stamped on arrival."""
+
+    def __init__(self, i):
+        self.events = []
+        self.lock = threading.Lock()
+        self.proc = subprocess.Popen(["haloctl", "-n", ns(i), "-j", "monitor"],
+                                     stdout=subprocess.PIPE, text=True)
+        threading.Thread(target=self.read, daemon=True).start()
+
+    def read(self):
+        for line in self.proc.stdout:
+            t = time.monotonic()
+            with self.lock:
+                self.events.append((t, json.loads(line)))
+
+    def first_view(self, since, pred):
+        with self.lock:
+            for t, e in self.events:
+                if t >= since and e["event"] in ("view", "state") and pred(e["members"]):
+                    return t
+        return None
+
+    def stop(self):
+        self.proc.kill()
+
+
+def wait_until(fn, timeout, what):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = fn()
+        if v is not None and v is not False:
+            return v
+        time.sleep(0.01)
+    raise SystemExit("bench: timed out waiting for " + what)
+
+
+def halo_run(n):
+    log("halo: %d nodes" % n)
+    setup(n)
+    base = cpu_busy()
+    key = "/tmp/bench.key"
+    with open(key, "wb") as f:
+        f.write(os.urandom(32))
+    t_create = time.monotonic()
+    for i in range(1, n + 1):
+        sh("haloctl -n %s cluster create bench node-id %d key-file %s" % (ns(i), i, key))
+        for j in range(1, n + 1):
+            sh("haloctl -n %s node add %d name n%d addr 198.51.100.%d" % (ns(i), j, j, j))
+    mons = {i: Monitor(i) for i in range(1, n + 1)}
+    everyone = list(range(1, n + 1))
+    for i in everyone:
+        wait_until(lambda i=i: mons[i].first_view(0, lambda m: m == everyone), 60, "formation")
+    form = time.monotonic() - t_create
+    time.sleep(2)
+    busy = cpu_busy()
+    detect, converge = [], []
+    for k in range(KILLS):
+        victim = 1 + k % n
+        rest = [i for i in everyone if i != victim]
+        t0 = time.monotonic()
+        port(victim, False)
+        times = [wait_until(lambda i=i: mons[i].first_view(t0, lambda m: victim not in m),
+                            30, "node %d to leave" % victim) for i in rest]
+        detect.append((min(times) - t0) * 1000)
+        converge.append((max(times) - t0) * 1000)
+        t1 = time.monotonic()
+        port(victim, True)
+        for i in everyone:
+            wait_until(lambda i=i: mons[i].first_view(t1, lambda m: m == everyone), 60,
+                       "node %d to rejoin" % victim)
+        time.sleep(0.5)
+    for m in mons.values():
+        m.stop()
+    teardown()
+    return {"nodes": n, "formation_s": form, "detection_ms": stats(detect),
+            "convergence_ms": stats(converge),
+            "cpu_pct_per_node": max(0.0, busy - base) * 100 / n,
+            "samples_detection_ms": detect}
+
+
+TS = re.compile(r"^(\w{3}\s+\d+\s+\d\d:\d\d:\d\d\.\d{3}) .*\[QUORUM\] .*Members\[(\d+)\]:(.*)$")
+
+
+def corosync_events(path):
+    out = []
+    try:
+        with open(path) as f:
+            for line in f:
+                m = TS.match(line)
+                if not m:
+                    continue
+                stamp = time.mktime(time.strptime("%d %s" % (time.localtime().tm_year,
+                                                             m.group(1)[:-4]),
+                                                  "%Y %b %d %H:%M:%S"))
+                stamp += int(m.group(1)[-3:]) / 1000
+                out.append((stamp, [int(x) for x in m.group(3).split()]))
+    except FileNotFoundError:
+        pass
+    return out
+
+
+def corosync_first(path, since, pred):
+    for t, members in corosync_events(path):
+        if t >= since and pred(members):
+            return t
+    return None
+
+
+def corosync_run(n, token):
+    label = "default" if token is None else "token %d ms" % token
+    log("corosync (%s): %d nodes" % (label, n))
+    setup(n)
+    procs = []
+    logs = {}
+    for i in range(1, n + 1):
+        d = "/tmp/cs-%d" % i
+        os.makedirs(d, exist_ok=True)
+        logs[i] = d + "/corosync.log"
+        if os.path.exists(logs[i]):
+            os.unlink(logs[i])
+        totem = "" if token is None else "  token: %d\n  token_coefficient: 0\n" % token
+        nodes = "".join("  node {\n    ring0_addr: 198.51.100.%d\n    nodeid: %d\n"
+                        "    name: n%d\n  }\n" % (j, j, j) for j in range(1, n + 1))
+        with open(d + "/corosync.conf", "w") as f:
+            f.write("totem {\n  version: 2\n  cluster_name: bench\n  transport: knet\n"
+                    "  crypto_cipher: none\n  crypto_hash: none\n%s}\n"
+                    "nodelist {\n%s}\nquorum {\n  provider: corosync_votequorum\n}\n"
+                    "logging {\n  to_logfile: yes\n  logfile: %s\n  to_syslog: no\n"
+                    "  to_stderr: no\n  timestamp: hires\n}\n"
+                    "system {\n  state_dir: %s\n}\n" % (totem, nodes, logs[i], d))
+        procs.append(subprocess.Popen(["ip", "netns", "exec", ns(i), "corosync", "-f", "-c",
+                                       d + "/corosync.conf"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    everyone = list(range(1, n + 1))
+    for i in everyone:
+        wait_until(lambda i=i: corosync_first(logs[i], 0, lambda m: m == everyone), 120,
+                   "corosync formation")
+    time.sleep(2)
+    detect, converge = [], []
+    for k in range(KILLS):
+        victim = 1 + k % n
+        rest = [i for i in everyone if i != victim]
+        t0 = time.time()
+        port(victim, False)
+        times = [wait_until(lambda i=i: corosync_first(logs[i], t0, lambda m: victim not in m),
+                            120, "corosync node %d to leave" % victim) for i in rest]
+        detect.append((min(times) - t0) * 1000)
+        converge.append((max(times) - t0) * 1000)
+        t1 = time.time()
+        port(victim, True)
+        for i in everyone:
+            wait_until(lambda i=i: corosync_first(logs[i], t1, lambda m: m == everyone), 120,
+                       "corosync node %d to rejoin" % victim)
+        time.sleep(0.5)
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        p.wait()
+    teardown()
+    return {"nodes": n, "config": label, "detection_ms": stats(detect),
+            "convergence_ms": stats(converge), "samples_detection_ms": detect}
+
+
+def main():
+    teardown()
+    result = {"kernel": os.uname().release, "kills": KILLS, "halo": [], "corosync": []}
+    for n in SIZES:
+        result["halo"].append(halo_run(n))
+    if subprocess.run(["sh", "-c", "command -v corosync"], capture_output=True).returncode:
+        log("corosync is not installed: skipping the comparison")
+    else:
+        for n in COROSYNC_SIZES:
+            for token in (None, 400):
+                result["corosync"].append(corosync_run(n, token))
+    print(json.dumps(result, indent=1))
+
+
+main()
