@@ -9,9 +9,10 @@
  * Timers and works, all on the instance's own ordered, high-priority
  * workqueue (so a busy system's ordinary kworkers cannot delay them):
  *
- *  - tick_work: every interval; sends heartbeats, takes links down, runs
- *    the coordinator's duties, re-evaluates quorum. Re-armed by itself
- *    through halo_tick_arm(), which refuses once the instance is dying.
+ *  - tick_work: HALO_MB_CHECKS times an interval; takes links down, runs
+ *    the coordinator's duties, re-evaluates quorum, and every interval
+ *    sends heartbeats. Re-armed by itself through halo_tick_arm(), which
+ *    refuses once the instance is dying.
  *  - rx_work: queued by the sockets' data_ready; drains every socket.
  *
  * Death: dying is set under the lock, the sockets are released under it
@@ -40,7 +41,7 @@ static void halo_tick_arm(struct halo_cluster *c)
 	lockdep_assert_held(&c->lock);
 	if (!c->dying)
 		mod_delayed_work(c->wq, &c->tick_work,
-				 msecs_to_jiffies(c->interval_ms));
+				 msecs_to_jiffies(c->interval_ms / HALO_MB_CHECKS));
 }
 
 static void halo_quorum_update(struct halo_cluster *c, u64 now_ms)
@@ -185,7 +186,10 @@ static void halo_tick_work(struct work_struct *work)
 	halo_links_expire(c, now_ms);
 	halo_mb_tick(&c->mb, now_ms, &out);
 	halo_cluster_apply(c, &out, now_ms, NULL, 0, 0);
-	halo_transport_heartbeats(c, now_ms);
+	if (now_ms - c->hb_sent_ms >= c->interval_ms) {
+		c->hb_sent_ms = now_ms;
+		halo_transport_heartbeats(c, now_ms);
+	}
 	halo_quorum_update(c, now_ms);
 	if (c->snap_stale ||
 	    c->snap_alive != halo_mb_alive(&c->mb, now_ms, c->timeout_ms))

@@ -122,6 +122,7 @@ struct halo_cluster {
 	struct crypto_shash *tfm;
 	u64 incarnation;
 	u64 seq;
+	u64 hb_sent_ms;		/* when heartbeats last went out */
 
 	struct halo_mb mb;
 	struct halo_node node[HALO_MB_MAX_NODES];	/* by engine slot */

@@ -338,6 +338,7 @@ static void propose(struct halo_mb *mb, u64 members, u64 now_ms,
 	mb->prop.members = members;
 	mb->prop_acked = SLOT(mb->self);
 	mb->prop_started_ms = now_ms;
+	mb->prop_sent_ms = now_ms;
 	out->propose_to |= members & ~SLOT(mb->self);
 }
 
@@ -485,7 +486,11 @@ void halo_mb_rx_agree(struct halo_mb *mb, int from, const struct halo_mb_msg *ms
 	}
 }
 
-/* Every interval: the coordinator's duties. */
+/*
+ * The coordinator's duties. Called more often than every interval (see
+ * HALO_MB_CHECKS): a failure is acted on soon after its evidence expires,
+ * not up to an interval later.
+ */
 void halo_mb_tick(struct halo_mb *mb, u64 now_ms, struct halo_mb_out *out)
 {
 	u64 alive, want, excluded = 0, lagging = 0, ahead = 0;
@@ -527,7 +532,8 @@ void halo_mb_tick(struct halo_mb *mb, u64 now_ms, struct halo_mb_out *out)
 				mb->proposing = false;
 			else
 				propose(mb, mb->prop_acked, now_ms, out);
-		} else {
+		} else if (now_ms - mb->prop_sent_ms >= mb->interval_ms) {
+			mb->prop_sent_ms = now_ms;
 			out->propose_to |= missing;
 		}
 		return;
@@ -537,7 +543,10 @@ void halo_mb_tick(struct halo_mb *mb, u64 now_ms, struct halo_mb_out *out)
 		return;
 	}
 	/* Stable: members still showing an older view missed the COMMIT. */
-	out->commit_to |= lagging;
+	if (lagging && now_ms - mb->commit_sent_ms >= mb->interval_ms) {
+		mb->commit_sent_ms = now_ms;
+		out->commit_to |= lagging;
+	}
 }
 
 static size_t quorum_nodes(const struct halo_mb *mb, u64 members,

@@ -14,6 +14,8 @@
 #include "quorum.h"
 
 #define HALO_MB_MAX_NODES	64
+/* Failure checks per heartbeat interval (halo_mb_tick() calls). */
+#define HALO_MB_CHECKS		4
 
 /* Agreement message payload: origin, coordinator, epoch, count, ids. */
 #define HALO_MB_AGREE_HDR	20
@@ -74,6 +76,9 @@ struct halo_mb {
 	struct halo_mb_view prop;
 	u64 prop_acked;
 	u64 prop_started_ms;
+	/* retransmissions go at most once an interval */
+	u64 prop_sent_ms;
+	u64 commit_sent_ms;
 };
 
 /* A decoded agreement message. */
