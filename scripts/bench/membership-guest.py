@@ -26,6 +26,7 @@ import time
 
 TOP = os.environ["HALO_TOP"]
 KILLS = int(os.environ.get("BENCH_KILLS", "20"))
+COROSYNC_KILLS = int(os.environ.get("BENCH_COROSYNC_KILLS", str(KILLS)))
 SIZES = [int(x) for x in os.environ.get("BENCH_SIZES", "3 5 16").split()]
 COROSYNC_SIZES = [int(x) for x in os.environ.get("BENCH_COROSYNC_SIZES", "3 5 16").split()]
 PREFIX = "bench"
@@ -157,6 +158,7 @@ def halo_run(n):
     return {"nodes": n, "formation_s": form, "detection_ms": stats(detect),
             "convergence_ms": stats(converge),
             "cpu_pct_per_node": max(0.0, busy - base) * 100 / n,
+            "cpu_busy_without": base, "cpu_busy_with": busy,
             "samples_detection_ms": detect}
 
 
@@ -222,7 +224,7 @@ def corosync_run(n, token):
                    "corosync formation")
     time.sleep(2)
     detect, converge = [], []
-    for k in range(KILLS):
+    for k in range(COROSYNC_KILLS):
         victim = 1 + k % n
         rest = [i for i in everyone if i != victim]
         port(victim, False)
