@@ -56,6 +56,22 @@ views_agree "1 2 3" 1,2,3 true || fail "losing one link changed the view: $(view
 node_up 3 1
 wait_for 5 eval '[ "$(link_state 1 3 0)" = up ]' || fail "link 0 to node 3 did not come back"
 
+lost()	# lost I NODE LINK: heartbeats from NODE that node I missed on LINK
+{
+	hctl "$1" -j node show "$2" | python3 -c 'import json, sys
+n = json.load(sys.stdin)["nodes"][0]
+print([l for l in n["link"] if l["index"] == int(sys.argv[1])][0]["rx-lost"])' "$3"
+}
+log "30% loss from node 2 on link 1 for 3 s"
+before=$(lost 1 2 1)
+on 2 tc qdisc add dev eth2 root netem loss 30% || fail "netem"
+sleep 3
+on 2 tc qdisc del dev eth2 root
+after=$(lost 1 2 1)
+[ "$after" -gt "$before" ] || fail "no heartbeat loss counted on link 1 ($before -> $after)"
+[ "$(lost 1 2 0)" -lt "$((after - before))" ] || fail "loss counted on the clean link 0"
+log "link 1 from node 2: $((after - before)) heartbeats lost"
+
 log "every link of node 3 down"
 node_down 3
 wait_for 10 views_agree "1 2" 1,2 true ||

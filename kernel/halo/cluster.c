@@ -167,6 +167,8 @@ static void halo_links_expire(struct halo_cluster *c, u64 now_ms)
 			/* a stale echo would make the first RTT after up wrong */
 			link->srtt_us = 0;
 			link->echo_tx_ns = 0;
+			/* the peer may come back restarted, counting from 1 */
+			link->hb_rx_started = false;
 			halo_genl_link_event(c, i, l);
 		}
 	}

@@ -50,8 +50,12 @@ struct halo_link {
 	u64 echo_rx_ns;		/* when it arrived */
 	u32 srtt_us;
 	u64 rx_packets;
+	u64 rx_lost;		/* heartbeats that never arrived */
 	u64 tx_packets;
 	u64 tx_errors;
+	u16 hb_tx_seq;		/* counter of heartbeats sent on this link */
+	u16 hb_rx_seq;		/* the newest one received */
+	bool hb_rx_started;
 };
 
 struct halo_node {

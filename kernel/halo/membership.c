@@ -146,7 +146,7 @@ static u32 lowest_id(const struct halo_mb *mb, u64 set)
  *    0  8  epoch of the sender's view
  *    8  4  coordinator of that view
  *   12  8  tx_ns, 20 8 echo_ns, 28 4 hold_us (struct halo_mb_echo)
- *   32  2  reserved, 0
+ *   32  2  heartbeat counter, per destination and link (loss accounting)
  *   34  2  count
  *   36     count x (node id 4, ms since heard directly 2; 0xffff: never
  *          or longer ago than that)
@@ -167,7 +167,7 @@ size_t halo_mb_put_heartbeat(const struct halo_mb *mb, u64 now_ms,
 	put_unaligned_be64(echo->tx_ns, buf + 12);
 	put_unaligned_be64(echo->echo_ns, buf + 20);
 	put_unaligned_be32(echo->hold_us, buf + 28);
-	put_unaligned_be16(0, buf + 32);
+	put_unaligned_be16(echo->hb_seq, buf + 32);
 	for (i = 0; i < HALO_MB_MAX_NODES; i++) {
 		const struct halo_mb_node *n = &mb->node[i];
 
@@ -199,7 +199,7 @@ bool halo_mb_rx_heartbeat(struct halo_mb *mb, int slot, u64 now_ms,
 	size_t count, off;
 	int j;
 
-	if (len < HALO_MB_HB_HDR || get_unaligned_be16(buf + 32))
+	if (len < HALO_MB_HB_HDR)
 		return false;
 	count = get_unaligned_be16(buf + 34);
 	if (count > HALO_MB_MAX_NODES ||
@@ -212,6 +212,7 @@ bool halo_mb_rx_heartbeat(struct halo_mb *mb, int slot, u64 now_ms,
 	echo->tx_ns = get_unaligned_be64(buf + 12);
 	echo->echo_ns = get_unaligned_be64(buf + 20);
 	echo->hold_us = get_unaligned_be32(buf + 28);
+	echo->hb_seq = get_unaligned_be16(buf + 32);
 
 	for (j = 0; j < HALO_MB_MAX_NODES; j++)
 		n->rep_ms[j] = 0;
@@ -591,4 +592,17 @@ bool halo_mb_quorate(const struct halo_mb *mb, struct halo_quorum *q,
 	n = quorum_nodes(mb, mb->view.members & fresh, qn);
 	lease = *q;
 	return halo_quorum_eval(&lease, qn, n, now_ms);
+}
+
+/*
+ * Heartbeats lost between two that arrived with counters @last and @seq
+ * (16 bits, wrapping). A counter at or behind @last (reordered or
+ * repeated) counts nothing. A restarted sender counts from 1 again: the
+ * caller starts over when the link goes down, as it does in a restart.
+ */
+u32 halo_mb_hb_gap(u16 last, u16 seq)
+{
+	u16 d = seq - last;
+
+	return d && d < 0x8000 ? d - 1 : 0;
 }

@@ -109,6 +109,7 @@ struct halo_mb_echo {
 	u64 tx_ns;		/* sender's clock when it sent the heartbeat */
 	u64 echo_ns;		/* a tx_ns of the receiver's, echoed; 0: none */
 	u32 hold_us;		/* how long the sender held echo_ns */
+	u16 hb_seq;		/* the sender's heartbeat counter for this link */
 };
 
 void halo_mb_init(struct halo_mb *mb, u32 self_id, u32 interval_ms,
@@ -134,6 +135,7 @@ void halo_mb_rx_agree(struct halo_mb *mb, int from, const struct halo_mb_msg *ms
 		      u64 now_ms, struct halo_mb_out *out);
 
 void halo_mb_tick(struct halo_mb *mb, u64 now_ms, struct halo_mb_out *out);
+u32 halo_mb_hb_gap(u16 last, u16 seq);
 bool halo_mb_quorate(const struct halo_mb *mb, struct halo_quorum *q,
 		     u64 now_ms);
 

@@ -498,6 +498,8 @@ static int halo_nl_put_link(struct sk_buff *skb, int type,
 	     nla_put_u32(skb, HALO_A_LINK_RTT_US, link->srtt_us) ||
 	     nla_put_u64_64bit(skb, HALO_A_LINK_RX_PACKETS, link->rx_packets,
 			       HALO_A_LINK_PAD) ||
+	     nla_put_u64_64bit(skb, HALO_A_LINK_RX_LOST, link->rx_lost,
+			       HALO_A_LINK_PAD) ||
 	     nla_put_u64_64bit(skb, HALO_A_LINK_TX_PACKETS, link->tx_packets,
 			       HALO_A_LINK_PAD) ||
 	     nla_put_u64_64bit(skb, HALO_A_LINK_TX_ERRORS, link->tx_errors,

@@ -267,6 +267,7 @@ void halo_transport_heartbeats(struct halo_cluster *c, u64 now_ms)
 			echo.echo_ns = link->echo_tx_ns;
 			echo.hold_us = link->echo_tx_ns ?
 				div_u64(now_ns - link->echo_rx_ns, NSEC_PER_USEC) : 0;
+			echo.hb_seq = ++link->hb_tx_seq;
 			len = halo_mb_put_heartbeat(&c->mb, now_ms, &echo, payload,
 						    sizeof(payload));
 			halo_send_link(c, i, l, HALO_MSG_HEARTBEAT, payload, len);
@@ -289,6 +290,22 @@ static void halo_rtt_sample(struct halo_link *link, const struct halo_mb_echo *e
 	link->srtt_us = link->srtt_us ? (7 * link->srtt_us + rtt_us) / 8 : rtt_us;
 	if (!link->srtt_us)
 		link->srtt_us = 1;
+}
+
+/* Loss accounting from the sender's per-link heartbeat counter. */
+static void halo_hb_count(struct halo_link *link, u16 seq)
+{
+	u16 ahead = seq - link->hb_rx_seq;
+
+	if (!link->hb_rx_started) {
+		link->hb_rx_started = true;
+		link->hb_rx_seq = seq;
+		return;
+	}
+	if (!ahead || ahead >= 0x8000)
+		return;		/* reordered or repeated: counts nothing */
+	link->rx_lost += halo_mb_hb_gap(link->hb_rx_seq, seq);
+	link->hb_rx_seq = seq;
 }
 
 static enum halo_drop_counter halo_drop_counter(enum halo_wire_drop why)
@@ -360,6 +377,7 @@ static void halo_rx_one(struct halo_cluster *c, int l,
 			return;
 		}
 		halo_rtt_sample(link, &echo);
+		halo_hb_count(link, echo.hb_seq);
 		return;
 	}
 	if (!halo_mb_parse_agree(&c->mb, info.type - HALO_MSG_PROPOSE, payload,

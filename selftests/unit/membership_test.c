@@ -502,4 +502,13 @@ TEST(malformed_payloads_are_refused)
 	free(mb);
 }
 
+TEST(heartbeat_gaps_count_losses)
+{
+	EXPECT_EQ(0, halo_mb_hb_gap(7, 8));
+	EXPECT_EQ(2, halo_mb_hb_gap(7, 10));
+	EXPECT_EQ(0, halo_mb_hb_gap(7, 7));		/* repeated */
+	EXPECT_EQ(0, halo_mb_hb_gap(7, 5));		/* reordered */
+	EXPECT_EQ(1, halo_mb_hb_gap(0xffff, 1));	/* wraps */
+}
+
 TEST_HARNESS_MAIN

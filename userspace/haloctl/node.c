@@ -28,7 +28,7 @@ static void node_usage(FILE *f)
 		"  others), votes 0-255 (default 1). Adding the local node (the cluster's\n"
 		"  node-id) binds its addresses.\n"
 		"show: state (local/alive/failed), view membership, votes, and per link:\n"
-		"  up/down, smoothed RTT, datagram counters.\n");
+		"  up/down, smoothed RTT, datagram counters, heartbeats lost.\n");
 }
 
 static const char *const state_names[] = {
@@ -52,6 +52,7 @@ static struct nla_policy link_policy[HALO_A_LINK_MAX + 1] = {
 	[HALO_A_LINK_RX_PACKETS] = { .type = NLA_U64 },
 	[HALO_A_LINK_TX_PACKETS] = { .type = NLA_U64 },
 	[HALO_A_LINK_TX_ERRORS] = { .type = NLA_U64 },
+	[HALO_A_LINK_RX_LOST] = { .type = NLA_U64 },
 };
 
 void print_link(struct nlattr *nest)
@@ -86,6 +87,9 @@ void print_link(struct nlattr *nest)
 	if (tb[HALO_A_LINK_RX_PACKETS])
 		print_u64("rx-packets", " rx %" PRIu64,
 			  nla_get_u64(tb[HALO_A_LINK_RX_PACKETS]));
+	if (tb[HALO_A_LINK_RX_LOST])
+		print_u64("rx-lost", " lost %" PRIu64,
+			  nla_get_u64(tb[HALO_A_LINK_RX_LOST]));
 	if (tb[HALO_A_LINK_TX_PACKETS])
 		print_u64("tx-packets", " tx %" PRIu64,
 			  nla_get_u64(tb[HALO_A_LINK_TX_PACKETS]));
