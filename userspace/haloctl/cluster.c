@@ -115,7 +115,7 @@ static void print_drops(struct nlattr *nest)
 	print_text("\n");
 }
 
-static struct nla_policy cluster_policy[HALO_A_CLUSTER_MAX + 1] = {
+struct nla_policy cluster_policy[HALO_A_CLUSTER_MAX + 1] = {
 	[HALO_A_CLUSTER_NAME] = { .type = NLA_STRING },
 	[HALO_A_CLUSTER_NODE_ID] = { .type = NLA_U32 },
 	[HALO_A_CLUSTER_PORT] = { .type = NLA_U16 },

@@ -34,16 +34,6 @@ static void monitor_usage(FILE *f)
 
 static uint64_t state_epoch;
 
-static struct nla_policy cluster_policy[HALO_A_CLUSTER_MAX + 1] = {
-	[HALO_A_CLUSTER_EPOCH] = { .type = NLA_U64 },
-	[HALO_A_CLUSTER_COORDINATOR] = { .type = NLA_U32 },
-	[HALO_A_CLUSTER_QUORATE] = { .type = NLA_U8 },
-	[HALO_A_CLUSTER_EXPECTED_VOTES] = { .type = NLA_U32 },
-	[HALO_A_CLUSTER_TOTAL_VOTES] = { .type = NLA_U32 },
-	[HALO_A_CLUSTER_QUORUM] = { .type = NLA_U32 },
-	[HALO_A_CLUSTER_FENCE] = { .type = NLA_NESTED },
-};
-
 static void print_view(struct nlmsghdr *nlh, struct nlattr **tb)
 {
 	struct nlattr *a;
@@ -105,21 +95,6 @@ static int print_cluster_event(struct nl_msg *msg, const char *event, bool state
 	fflush(stdout);
 	return 0;
 }
-
-static struct nla_policy node_policy[HALO_A_NODE_MAX + 1] = {
-	[HALO_A_NODE_ID] = { .type = NLA_U32 },
-	[HALO_A_NODE_NAME] = { .type = NLA_STRING },
-	[HALO_A_NODE_STATE] = { .type = NLA_U32 },
-	[HALO_A_NODE_IN_VIEW] = { .type = NLA_U8 },
-	[HALO_A_NODE_LINK] = { .type = NLA_NESTED },
-	[HALO_A_NODE_EPOCH] = { .type = NLA_U64 },
-};
-
-static struct nla_policy link_policy[HALO_A_LINK_MAX + 1] = {
-	[HALO_A_LINK_INDEX] = { .type = NLA_U8 },
-	[HALO_A_LINK_UP] = { .type = NLA_U8 },
-	[HALO_A_LINK_RTT_US] = { .type = NLA_U32 },
-};
 
 static void print_link_brief(struct nlattr *nest)
 {

@@ -35,4 +35,9 @@ struct nl_msg *halo_nl_msg(struct halo_nl *nl, uint8_t cmd, int flags);
 int halo_nl_request(struct halo_nl *nl, struct nl_msg *msg,
 		    int (*cb)(struct nl_msg *msg, void *arg), void *arg);
 
+/* Reply policies of the "halo" family, shared by the objects and monitor. */
+extern struct nla_policy cluster_policy[];
+extern struct nla_policy node_policy[];
+extern struct nla_policy link_policy[];
+
 #endif /* HALOCTL_NL_H */

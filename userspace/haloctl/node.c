@@ -44,7 +44,7 @@ const char *node_state_name(uint32_t state)
 	return "unknown";
 }
 
-static struct nla_policy link_policy[HALO_A_LINK_MAX + 1] = {
+struct nla_policy link_policy[HALO_A_LINK_MAX + 1] = {
 	[HALO_A_LINK_INDEX] = { .type = NLA_U8 },
 	[HALO_A_LINK_ADDR] = { .type = NLA_UNSPEC },
 	[HALO_A_LINK_UP] = { .type = NLA_U8 },
@@ -100,7 +100,7 @@ void print_link(struct nlattr *nest)
 	print_text("\n");
 }
 
-static struct nla_policy node_policy[HALO_A_NODE_MAX + 1] = {
+struct nla_policy node_policy[HALO_A_NODE_MAX + 1] = {
 	[HALO_A_NODE_ID] = { .type = NLA_U32 },
 	[HALO_A_NODE_NAME] = { .type = NLA_STRING },
 	[HALO_A_NODE_VOTES] = { .type = NLA_U32 },
