@@ -32,7 +32,11 @@ struct halo_sysfs {
 	struct kobject kobj;
 	struct kobject *nodes;
 	struct halo_cluster *c;
-	struct list_head node_list;	/* guarded by c->lock */
+	/*
+	 * Guarded by c->lock; halo_sysfs_cluster_del() walks it without,
+	 * under the namespace's lock that every node add and del also holds.
+	 */
+	struct list_head node_list;
 };
 
 static struct kobject *halo_kobj;
