@@ -5,11 +5,20 @@
 # test, the timeout from ./settings, SKIP for exit 4. Ends with a plain
 # "N passed, N failed, N skipped" line; exits 1 if any test failed.
 #
-#   run.sh [TEST...]     (default: every test the Makefile lists)
+#   run.sh [-t SECS] [TEST...]   (default: every test the Makefile lists)
+#
+# -t overrides the per-test timeout in ./settings. A test still running at
+# its timeout gets its state printed first (its processes with their kernel
+# stacks, blocked tasks, the kernel log's tail), then it and every process
+# it started are killed, and the next test runs.
 cd "$(dirname "$0")" || exit 1
 
 timeout=$(sed -n 's/^timeout=//p' settings 2>/dev/null)
 timeout=${timeout:-45}
+if [ "${1:-}" = -t ]; then
+	timeout=$2
+	shift 2
+fi
 if [ $# -eq 0 ]; then
 	set -- $(make -s --no-print-directory -f - print-tests <<'MK'
 include Makefile
@@ -19,6 +28,24 @@ MK
 )
 fi
 
+# dump_state PGID: what the test's processes are doing, and the kernel's
+# blocked tasks, so a hang is diagnosable from the console alone.
+dump_state()
+{
+	local pgid=$1 p
+
+	echo "--- still running after ${timeout}s: processes of the test"
+	ps -o pid,ppid,stat,wchan:24,etime,args -g "$pgid" 2>/dev/null ||
+		ps -eo pid,ppid,pgid,stat,wchan:24,etime,args
+	for p in $(ps -o pid= -g "$pgid" 2>/dev/null); do
+		echo "--- kernel stack of $p: $(tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null)"
+		cat /proc/"$p"/stack 2>/dev/null
+	done
+	echo "--- blocked tasks and kernel log tail"
+	echo w >/proc/sysrq-trigger 2>/dev/null
+	dmesg 2>/dev/null | tail -n 60
+}
+
 echo "TAP version 13"
 echo "1..$#"
 n=0 pass=0 fail=0 skip=0
@@ -26,8 +53,29 @@ for t in "$@"; do
 	n=$((n + 1))
 	echo "# selftests: halo: $t"
 	start=$(date +%s)
-	timeout --foreground "$timeout" "./$t" 2>&1 | sed -u 's/^/# /'
-	rc=${PIPESTATUS[0]}
+	# The test runs in its own process group (setsid), so that at the
+	# timeout everything it started goes too, and nothing is left holding
+	# the output pipe open.
+	setsid "./$t" > >(sed -u 's/^/# /') 2>&1 &
+	pid=$!
+	rc=
+	while [ -z "$rc" ]; do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid"
+			rc=$?
+		elif [ $(($(date +%s) - start)) -ge "$timeout" ]; then
+			dump_state "$pid" 2>&1 | sed 's/^/# /'
+			kill -TERM -- "-$pid" 2>/dev/null
+			sleep 2
+			kill -KILL -- "-$pid" 2>/dev/null
+			wait "$pid"
+			rc=124
+		else
+			sleep 0.2
+		fi
+	done
+	# anything the test left behind in its group
+	kill -KILL -- "-$pid" 2>/dev/null
 	secs=$(($(date +%s) - start))
 	case $rc in
 	0) echo "ok $n selftests: halo: $t # ${secs}s"; pass=$((pass + 1)) ;;
