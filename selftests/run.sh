@@ -56,8 +56,13 @@ for t in "$@"; do
 	# The test runs in its own process group (setsid), so that at the
 	# timeout everything it started goes too, and nothing is left holding
 	# the output pipe open.
-	setsid "./$t" > >(sed -u 's/^/# /') 2>&1 &
+	fifo=$(mktemp -u)
+	mkfifo "$fifo"
+	sed -u 's/^/# /' <"$fifo" &
+	sedpid=$!
+	setsid "./$t" >"$fifo" 2>&1 &
 	pid=$!
+	rm -f "$fifo"
 	rc=
 	while [ -z "$rc" ]; do
 		if ! kill -0 "$pid" 2>/dev/null; then
@@ -74,8 +79,9 @@ for t in "$@"; do
 			sleep 0.2
 		fi
 	done
-	# anything the test left behind in its group
+	# anything the test left behind in its group, then its output's end
 	kill -KILL -- "-$pid" 2>/dev/null
+	wait "$sedpid"
 	secs=$(($(date +%s) - start))
 	case $rc in
 	0) echo "ok $n selftests: halo: $t # ${secs}s"; pass=$((pass + 1)) ;;
