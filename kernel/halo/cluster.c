@@ -87,9 +87,13 @@ static void halo_view_installed(struct halo_cluster *c, u64 old_members,
 		if (!(changed & BIT_ULL(i)) || i == c->mb.self)
 			continue;
 		halo_genl_node_event(c, i, members & BIT_ULL(i));
-		/* Only a quorate partition may ask for a node to be fenced. */
+		/*
+		 * Only a quorate partition may ask for a node to be fenced,
+		 * and not for one left out only because a member is not (or
+		 * no longer) configured with it: a configuration change.
+		 */
 		if (!(members & BIT_ULL(i)) && c->mb.node[i].used &&
-		    was_quorate && c->quorate)
+		    !c->mb.node[i].unnamed && was_quorate && c->quorate)
 			halo_fence_request(c, c->mb.node[i].id,
 					   c->mb.view.epoch);
 	}
@@ -129,14 +133,16 @@ void halo_cluster_apply(struct halo_cluster *c, const struct halo_mb_out *out,
 		}
 		if (out->nack_to & bit) {
 			msg = (struct halo_mb_msg){ HALO_MB_NACK, c->node_id,
-				out->nack_coord, out->nack_epoch, out->nack_alive };
+				out->nack_coord, out->nack_epoch, out->nack_alive,
+				out->nack_flags };
 			len = halo_mb_put_agree(&c->mb, &msg, buf, sizeof(buf));
 			halo_transport_send(c, i, HALO_MSG_NACK, buf, len);
 		}
 		if (out->commit_to & bit) {
 			msg = (struct halo_mb_msg){ HALO_MB_COMMIT, c->node_id,
 				c->mb.view.coord, c->mb.view.epoch,
-				c->mb.view.members };
+				c->mb.view.members,
+				c->mb.view_unnamed ? HALO_MB_F_UNNAMED : 0 };
 			len = halo_mb_put_agree(&c->mb, &msg, buf, sizeof(buf));
 			halo_transport_send(c, i, HALO_MSG_COMMIT, buf, len);
 		}
@@ -325,6 +331,7 @@ int halo_cluster_node_add(struct halo_cluster *c, u32 id, const char *name,
 			  unsigned int n_addrs, struct netlink_ext_ack *extack)
 {
 	int self = c->mb.self, slot, i, l, ret;
+	struct halo_mb_out out = {};
 	struct halo_node *n;
 
 	lockdep_assert_held(&c->lock);
@@ -376,7 +383,7 @@ int halo_cluster_node_add(struct halo_cluster *c, u32 id, const char *name,
 	if (id == c->node_id) {
 		ret = halo_transport_open(c, slot, extack);
 		if (ret < 0) {
-			halo_mb_node_del(&c->mb, slot);
+			halo_mb_node_del(&c->mb, slot, 0, &out);
 			return ret;
 		}
 	}
@@ -385,7 +392,7 @@ int halo_cluster_node_add(struct halo_cluster *c, u32 id, const char *name,
 		NL_SET_ERR_MSG(extack, "cannot create the node's sysfs directory");
 		if (id == c->node_id)
 			halo_transport_close(c);
-		halo_mb_node_del(&c->mb, slot);
+		halo_mb_node_del(&c->mb, slot, 0, &out);
 		return ret;
 	}
 	halo_quorum_update(c, halo_now_ms());
@@ -408,9 +415,9 @@ int halo_cluster_node_del(struct halo_cluster *c, u32 id,
 	if (slot == c->mb.self)
 		halo_transport_close(c);
 	halo_sysfs_node_del(c, id);
-	halo_mb_node_del(&c->mb, slot);
-	memset(&c->node[slot], 0, sizeof(c->node[slot]));
 	/* A view that held it changes now, not at the next tick. */
+	halo_mb_node_del(&c->mb, slot, now_ms, &out);
+	memset(&c->node[slot], 0, sizeof(c->node[slot]));
 	halo_mb_tick(&c->mb, now_ms, &out);
 	halo_cluster_apply(c, &out, now_ms, NULL, 0, 0);
 	halo_quorum_update(c, now_ms);

@@ -70,9 +70,53 @@ int halo_mb_node_add(struct halo_mb *mb, u32 id, u32 votes, u64 now_ms)
 	return -1;
 }
 
-/* Forget @slot everywhere; a view holding it changes at the next tick. */
-void halo_mb_node_del(struct halo_mb *mb, int slot)
+static u64 configured(const struct halo_mb *mb)
 {
+	u64 set = 0;
+	int i;
+
+	for (i = 0; i < HALO_MB_MAX_NODES; i++)
+		if (mb->node[i].used)
+			set |= SLOT(i);
+	return set;
+}
+
+static void install(struct halo_mb *mb, u64 epoch, u32 coord, u64 members,
+		    u64 now_ms, struct halo_mb_out *out)
+{
+	u64 left = mb->view.members & ~members;
+	int i;
+
+	/* left only through configuration, as far as this node knows */
+	mb->view_unnamed = true;
+	for (i = 0; i < HALO_MB_MAX_NODES; i++) {
+		if (members & SLOT(i))
+			mb->node[i].unnamed = false;
+		else if ((left & SLOT(i)) && mb->node[i].used &&
+			 !mb->node[i].unnamed)
+			mb->view_unnamed = false;
+	}
+	if (!out->installed)
+		out->old_members = mb->view.members;
+	out->installed = true;
+	mb->view.epoch = epoch;
+	mb->view.coord = coord;
+	mb->view.members = members;
+	mb->view_since_ms = now_ms;
+	if (epoch > mb->max_epoch)
+		mb->max_epoch = epoch;
+}
+
+/*
+ * Forget @slot everywhere. A view holding it can no longer be represented
+ * here: a new one without it is installed at once, locally, under a new
+ * epoch; the rest of the view follows through the coordinator (which sees
+ * this node's epoch ahead of its own, or is this node and commits it).
+ */
+void halo_mb_node_del(struct halo_mb *mb, int slot, u64 now_ms,
+		      struct halo_mb_out *out)
+{
+	bool member = mb->view.members & SLOT(slot);
 	int i;
 
 	if (slot == mb->self) {
@@ -80,14 +124,24 @@ void halo_mb_node_del(struct halo_mb *mb, int slot)
 		mb->self = -1;
 		mb->proposing = false;
 		mb->view.members = 0;
+		member = false;
 	}
 	mb->node[slot].used = false;
-	mb->view.members &= ~SLOT(slot);
 	for (i = 0; i < HALO_MB_MAX_NODES; i++)
 		mb->node[i].rep_ms[slot] = 0;
 	mb->prop.members &= ~SLOT(slot);
 	mb->prop_acked &= ~SLOT(slot);
 	mb->promised.members &= ~SLOT(slot);
+	if (member) {
+		u64 epoch = mb->max_epoch > mb->view.epoch ? mb->max_epoch :
+							     mb->view.epoch;
+
+		mb->proposing = false;
+		install(mb, epoch + 1, mb->self_id,
+			mb->view.members & ~SLOT(slot), now_ms, out);
+	} else {
+		mb->view.members &= ~SLOT(slot);
+	}
 }
 
 static bool fresh(u64 t, u64 now_ms, u32 window_ms)
@@ -234,7 +288,7 @@ bool halo_mb_rx_heartbeat(struct halo_mb *mb, int slot, u64 now_ms,
  *    4  4  coordinator
  *    8  8  epoch
  *   16  2  count
- *   18  2  reserved, 0
+ *   18  2  flags: HALO_MB_F_* on a NACK or COMMIT, else 0
  *   20     count node ids: the proposed or committed view, or for a NACK
  *          the origin's alive set
  */
@@ -250,7 +304,8 @@ size_t halo_mb_put_agree(const struct halo_mb *mb, const struct halo_mb_msg *msg
 	put_unaligned_be32(msg->origin, buf);
 	put_unaligned_be32(msg->coord, buf + 4);
 	put_unaligned_be64(msg->epoch, buf + 8);
-	put_unaligned_be16(0, buf + 18);
+	put_unaligned_be16(msg->kind == HALO_MB_NACK ||
+			   msg->kind == HALO_MB_COMMIT ? msg->flags : 0, buf + 18);
 	if (msg->kind != HALO_MB_ACK) {
 		for (i = 0; i < HALO_MB_MAX_NODES; i++) {
 			if (!(msg->members & SLOT(i)) || !mb->node[i].used)
@@ -265,53 +320,50 @@ size_t halo_mb_put_agree(const struct halo_mb *mb, const struct halo_mb_msg *msg
 }
 
 /*
- * Decode an agreement payload. A view naming a node this configuration
- * does not know cannot be agreed to, so it is refused like a malformed one.
+ * Decode an agreement payload. Ids this configuration does not know are
+ * left out of msg->members and noted in msg->unnamed: a node being added
+ * or deleted cluster-wide is known to some members before the others, and
+ * their messages must still be understood (a proposal naming such a node
+ * is refused with a NACK saying why, see rx_propose).
  */
 bool halo_mb_parse_agree(const struct halo_mb *mb, enum halo_mb_kind kind,
 			 const u8 *buf, size_t len, struct halo_mb_msg *msg)
 {
 	size_t count, off;
+	u32 id;
 	int j;
 
-	if (len < HALO_MB_AGREE_HDR || get_unaligned_be16(buf + 18))
+	if (len < HALO_MB_AGREE_HDR)
 		return false;
 	count = get_unaligned_be16(buf + 16);
 	if (count > HALO_MB_MAX_NODES || len != HALO_MB_AGREE_HDR + count * 4)
 		return false;
-	if (kind == HALO_MB_ACK && count)
+	if ((kind == HALO_MB_ACK && count) || (kind != HALO_MB_ACK && !count))
 		return false;
 
 	msg->kind = kind;
 	msg->origin = get_unaligned_be32(buf);
 	msg->coord = get_unaligned_be32(buf + 4);
 	msg->epoch = get_unaligned_be64(buf + 8);
+	msg->flags = get_unaligned_be16(buf + 18);
 	msg->members = 0;
+	msg->unnamed = false;
 	if (!msg->origin || !msg->coord || !msg->epoch)
 		return false;
-	for (off = HALO_MB_AGREE_HDR; off < len; off += 4) {
-		j = halo_mb_slot(mb, get_unaligned_be32(buf + off));
-		if (j < 0)
-			return false;
-		msg->members |= SLOT(j);
-	}
-	if (kind != HALO_MB_ACK && !msg->members)
+	if (msg->flags & ~(kind == HALO_MB_NACK || kind == HALO_MB_COMMIT ?
+			   HALO_MB_F_UNNAMED : 0))
 		return false;
+	for (off = HALO_MB_AGREE_HDR; off < len; off += 4) {
+		id = get_unaligned_be32(buf + off);
+		if (!id)
+			return false;
+		j = halo_mb_slot(mb, id);
+		if (j < 0)
+			msg->unnamed = true;
+		else
+			msg->members |= SLOT(j);
+	}
 	return true;
-}
-
-static void install(struct halo_mb *mb, u64 epoch, u32 coord, u64 members,
-		    u64 now_ms, struct halo_mb_out *out)
-{
-	if (!out->installed)
-		out->old_members = mb->view.members;
-	out->installed = true;
-	mb->view.epoch = epoch;
-	mb->view.coord = coord;
-	mb->view.members = members;
-	mb->view_since_ms = now_ms;
-	if (epoch > mb->max_epoch)
-		mb->max_epoch = epoch;
 }
 
 static void propose(struct halo_mb *mb, u64 members, u64 now_ms,
@@ -350,6 +402,20 @@ static void exclude(struct halo_mb *mb, u64 set, u64 now_ms)
 	for (i = 0; i < HALO_MB_MAX_NODES; i++)
 		if (set & SLOT(i))
 			mb->node[i].excluded_until_ms = now_ms + 2 * mb->timeout_ms;
+}
+
+/*
+ * Nodes left out because a member is not configured with them: an
+ * administrator adding or deleting a node one machine at a time, not a
+ * failure. Cleared when a view holding the node is installed.
+ */
+static void mark_unnamed(struct halo_mb *mb, u64 set)
+{
+	int i;
+
+	for (i = 0; i < HALO_MB_MAX_NODES; i++)
+		if (set & SLOT(i))
+			mb->node[i].unnamed = true;
 }
 
 /*
@@ -401,7 +467,18 @@ static void rx_propose(struct halo_mb *mb, int origin,
 	/* A lower coordinator's proposal supersedes this node's own. */
 	if (mb->proposing && msg->coord < mb->self_id)
 		mb->proposing = false;
-	if ((msg->members & alive) == msg->members) {
+	if (msg->unnamed) {
+		/*
+		 * A view this node cannot even represent. The NACK carries
+		 * every node it is configured with, so the coordinator leaves
+		 * out exactly the ones it does not know.
+		 */
+		out->nack_to |= msg->members & ~SLOT(mb->self);
+		out->nack_epoch = msg->epoch;
+		out->nack_coord = msg->coord;
+		out->nack_alive = configured(mb);
+		out->nack_flags = HALO_MB_F_UNNAMED;
+	} else if ((msg->members & alive) == msg->members) {
 		mb->promised.epoch = msg->epoch;
 		mb->promised.coord = msg->coord;
 		mb->promised.members = msg->members;
@@ -411,6 +488,7 @@ static void rx_propose(struct halo_mb *mb, int origin,
 		out->nack_epoch = msg->epoch;
 		out->nack_coord = msg->coord;
 		out->nack_alive = alive;
+		out->nack_flags = 0;
 	}
 }
 
@@ -441,6 +519,13 @@ static void rx_answer(struct halo_mb *mb, int origin,
 	else
 		keep = mb->prop.members & ~SLOT(origin);
 	exclude(mb, mb->prop.members & ~keep, now_ms);
+	if (msg->flags & HALO_MB_F_UNNAMED)
+		mark_unnamed(mb, mb->prop.members & ~keep);
+	if (keep == mb->view.members) {
+		/* Nothing to change: no new epoch for the same view. */
+		mb->proposing = false;
+		return;
+	}
 	propose(mb, keep, now_ms, out);
 }
 
@@ -451,8 +536,12 @@ static void rx_commit(struct halo_mb *mb, int origin,
 	if (msg->coord != msg->origin || !(msg->members & SLOT(mb->self)) ||
 	    !(msg->members & SLOT(origin)) || msg->epoch <= mb->view.epoch)
 		return;
+	if (msg->unnamed)
+		return;		/* never acknowledged by this node */
 	if (mb->proposing && msg->coord < mb->self_id)
 		mb->proposing = false;
+	if (msg->flags & HALO_MB_F_UNNAMED)
+		mark_unnamed(mb, mb->view.members & ~msg->members);
 	install(mb, msg->epoch, msg->coord, msg->members, now_ms, out);
 }
 

@@ -48,6 +48,8 @@ struct halo_mb_node {
 	u64 fwd_ms[__HALO_MB_KIND_MAX];
 	/* left out of proposals until then (it failed to agree) */
 	u64 excluded_until_ms;
+	/* left out because a member is not configured with it (no fence) */
+	bool unnamed;
 };
 
 /* Node sets are bitmaps over slots of struct halo_mb.node. */
@@ -65,6 +67,7 @@ struct halo_mb {
 	struct halo_mb_node node[HALO_MB_MAX_NODES];
 
 	struct halo_mb_view view;	/* the installed view */
+	bool view_unnamed;		/* its COMMIT has HALO_MB_F_UNNAMED */
 	u64 view_since_ms;
 	u64 max_epoch;			/* highest epoch seen anywhere */
 
@@ -88,7 +91,16 @@ struct halo_mb_msg {
 	u32 coord;
 	u64 epoch;
 	u64 members;	/* PROPOSE, COMMIT: the view; NACK: origin's alive set */
+	u16 flags;	/* NACK, COMMIT: HALO_MB_F_* */
+	bool unnamed;	/* decoded: it named ids this node is not configured with */
 };
+
+/*
+ * NACK: the proposal names nodes the sender is not configured with.
+ * COMMIT: the nodes that left with this view left only because a member
+ * is not configured with them (a configuration change: no fencing).
+ */
+#define HALO_MB_F_UNNAMED	0x0001
 
 /* What the caller must send after an engine call, as slot bitmaps. */
 struct halo_mb_out {
@@ -99,6 +111,7 @@ struct halo_mb_out {
 	u64 nack_epoch;
 	u32 nack_coord;
 	u64 nack_alive;
+	u16 nack_flags;
 	u64 relay_to;		/* the message just received, unchanged */
 	bool installed;		/* a new view was installed */
 	u64 old_members;	/* if installed: the members before */
@@ -116,7 +129,8 @@ void halo_mb_init(struct halo_mb *mb, u32 self_id, u32 interval_ms,
 		  u32 timeout_ms);
 int halo_mb_slot(const struct halo_mb *mb, u32 id);
 int halo_mb_node_add(struct halo_mb *mb, u32 id, u32 votes, u64 now_ms);
-void halo_mb_node_del(struct halo_mb *mb, int slot);
+void halo_mb_node_del(struct halo_mb *mb, int slot, u64 now_ms,
+		      struct halo_mb_out *out);
 
 u64 halo_mb_alive(const struct halo_mb *mb, u64 now_ms, u32 window_ms);
 void halo_mb_heard(struct halo_mb *mb, int slot, u64 now_ms);

@@ -40,6 +40,7 @@ struct sim {
 	struct packet *q_pkt;
 	size_t q_len;
 	unsigned long views_installed;
+	unsigned long fences;		/* fence requests cluster.c would make */
 	unsigned int seed;
 	const char *violation;
 };
@@ -128,13 +129,15 @@ static void apply(struct sim *s, int i, const struct halo_mb_out *out,
 		}
 		if (out->nack_to & bit) {
 			msg = (struct halo_mb_msg){ HALO_MB_NACK, mb->self_id,
-				out->nack_coord, out->nack_epoch, out->nack_alive };
+				out->nack_coord, out->nack_epoch, out->nack_alive,
+				out->nack_flags };
 			len = halo_mb_put_agree(mb, &msg, buf, sizeof(buf));
 			send_pkt(s, i, k, HALO_MB_NACK, buf, len);
 		}
 		if (out->commit_to & bit) {
 			msg = (struct halo_mb_msg){ HALO_MB_COMMIT, mb->self_id,
-				mb->view.coord, mb->view.epoch, mb->view.members };
+				mb->view.coord, mb->view.epoch, mb->view.members,
+				mb->view_unnamed ? HALO_MB_F_UNNAMED : 0 };
 			len = halo_mb_put_agree(mb, &msg, buf, sizeof(buf));
 			send_pkt(s, i, k, HALO_MB_COMMIT, buf, len);
 		}
@@ -142,6 +145,13 @@ static void apply(struct sim *s, int i, const struct halo_mb_out *out,
 	if (out->installed) {
 		s->views_installed++;
 		halo_quorum_view_changed(&s->q[i], s->now);
+		/* cluster.c's rule for a fence request */
+		for (k = 0; k < HALO_MB_MAX_NODES; k++)
+			if ((out->old_members & ~mb->view.members & (1ULL << k)) &&
+			    mb->node[k].used && !mb->node[k].unnamed &&
+			    s->quorate[i] &&
+			    halo_mb_quorate(mb, &s->q[i], s->now))
+				s->fences++;
 	}
 }
 
@@ -153,6 +163,9 @@ static void deliver(struct sim *s, struct packet *p)
 	struct halo_mb_msg msg;
 
 	if (s->down[p->to])
+		return;
+	/* the transport drops a sender it is not configured with */
+	if (!mb->node[p->from].used || mb->node[p->from].id != (u32)p->from + 1)
 		return;
 	halo_mb_heard(mb, p->from, s->now);
 	if (p->type < 0) {
@@ -470,6 +483,95 @@ TEST(groups_merge_after_heal)
 	sim_free(&s);
 }
 
+/* Configure node @id on @node, as "haloctl node add" does at run time. */
+static void sim_node_add(struct sim *s, int node, u32 id)
+{
+	int slot = halo_mb_node_add(s->mb[node - 1], id, 1, s->now);
+
+	/* the simulation's packets name the sender's slot: keep slot = id - 1 */
+	if (slot != (int)id - 1)
+		abort();
+}
+
+static void sim_node_del(struct sim *s, int node, u32 id)
+{
+	struct halo_mb_out out = {};
+	struct halo_mb *mb = s->mb[node - 1];
+
+	halo_mb_node_del(mb, halo_mb_slot(mb, id), s->now, &out);
+	apply(s, node - 1, &out, NULL, 0, 0);
+}
+
+/*
+ * A node added to a running cluster one machine at a time: while some
+ * members are not configured with it yet, it stays out, the view does not
+ * change (no new epoch every round) and nobody is fenced; once all are,
+ * it joins. Failing later, it is fenced as any member.
+ */
+TEST(node_added_one_machine_at_a_time)
+{
+	struct sim s;
+	u64 epoch;
+	int i;
+
+	sim_init(&s, 5, 0);
+	for (i = 1; i <= 4; i++)
+		sim_node_del(&s, i, 5);
+	run(&s, 3000);
+	ASSERT_EQ(NULL, s.violation);
+	ASSERT_TRUE(agree(&s, "1234", "1234", true));
+	epoch = s.mb[0]->view.epoch;
+
+	sim_node_add(&s, 1, 5);
+	sim_node_add(&s, 2, 5);
+	run(&s, 3000);
+	ASSERT_EQ(NULL, s.violation);
+	EXPECT_TRUE(agree(&s, "1234", "1234", true));
+	EXPECT_EQ(epoch, s.mb[0]->view.epoch);
+	EXPECT_FALSE(s.quorate[4]);
+
+	sim_node_add(&s, 3, 5);
+	sim_node_add(&s, 4, 5);
+	run(&s, 3000);
+	ASSERT_EQ(NULL, s.violation);
+	EXPECT_TRUE(agree(&s, "12345", "12345", true));
+	EXPECT_EQ(0, s.fences);
+
+	s.down[4] = true;
+	run(&s, 2000);
+	EXPECT_TRUE(agree(&s, "1234", "1234", true));
+	EXPECT_EQ(4, s.fences);
+	sim_free(&s);
+}
+
+/*
+ * A member deleted one machine at a time: the first node that forgets it
+ * installs a view without it at once and the others follow with one
+ * epoch; nobody is fenced for it.
+ */
+TEST(node_deleted_one_machine_at_a_time)
+{
+	struct sim s;
+	u64 epoch;
+	int i;
+
+	sim_init(&s, 4, 0);
+	run(&s, 2000);
+	ASSERT_TRUE(agree(&s, "1234", "1234", true));
+	epoch = s.mb[0]->view.epoch;
+
+	for (i = 3; i >= 1; i--) {
+		sim_node_del(&s, i, 4);
+		EXPECT_EQ(0x7, s.mb[i - 1]->view.members);
+		run(&s, 1500);
+		ASSERT_EQ(NULL, s.violation);
+		EXPECT_TRUE(agree(&s, "123", "123", true));
+	}
+	EXPECT_LT(epoch, s.mb[0]->view.epoch);
+	EXPECT_EQ(0, s.fences);
+	sim_free(&s);
+}
+
 TEST(malformed_payloads_are_refused)
 {
 	struct halo_mb *mb = calloc(1, sizeof(*mb));
@@ -488,8 +590,21 @@ TEST(malformed_payloads_are_refused)
 	buf[19] = 1;	/* reserved */
 	EXPECT_FALSE(halo_mb_parse_agree(mb, HALO_MB_PROPOSE, buf, len, &msg));
 	buf[19] = 0;
-	put_unaligned_be32(77, buf + HALO_MB_AGREE_HDR);	/* unknown id */
+	/* an id this node is not configured with: understood, noted */
+	put_unaligned_be32(77, buf + HALO_MB_AGREE_HDR);
+	ASSERT_TRUE(halo_mb_parse_agree(mb, HALO_MB_PROPOSE, buf, len, &msg));
+	EXPECT_TRUE(msg.unnamed);
+	EXPECT_EQ(0x2, msg.members);
+	put_unaligned_be32(0, buf + HALO_MB_AGREE_HDR);		/* id 0 */
 	EXPECT_FALSE(halo_mb_parse_agree(mb, HALO_MB_PROPOSE, buf, len, &msg));
+	put_unaligned_be32(1, buf + HALO_MB_AGREE_HDR);
+	buf[19] = HALO_MB_F_UNNAMED;		/* flags: NACK only */
+	EXPECT_FALSE(halo_mb_parse_agree(mb, HALO_MB_PROPOSE, buf, len, &msg));
+	ASSERT_TRUE(halo_mb_parse_agree(mb, HALO_MB_NACK, buf, len, &msg));
+	EXPECT_EQ(HALO_MB_F_UNNAMED, msg.flags);
+	buf[19] = 2;				/* an unknown flag */
+	EXPECT_FALSE(halo_mb_parse_agree(mb, HALO_MB_NACK, buf, len, &msg));
+	buf[19] = 0;
 	put_unaligned_be64(0, buf + 8);				/* epoch 0 */
 	EXPECT_FALSE(halo_mb_parse_agree(mb, HALO_MB_PROPOSE, buf, len, &msg));
 
