@@ -72,6 +72,15 @@ after=$(lost 1 2 1)
 [ "$(lost 1 2 0)" -lt "$((after - before))" ] || fail "loss counted on the clean link 0"
 log "link 1 from node 2: $((after - before)) heartbeats lost"
 
+# A second monitor with a tiny receive buffer, stopped while the events
+# below pile up: the kernel drops some, and the monitor must say so and
+# print the state again rather than die or go on silently.
+HALOCTL_RCVBUF=2048 haloctl -n "$(node_ns 1)" -j monitor >"$mon.small" 2>&1 &
+smallpid=$!
+trap 'kill $monpid $smallpid 2>/dev/null; kill -CONT $smallpid 2>/dev/null; nodes_cleanup' EXIT
+wait_for 5 has_event "$mon.small" 'e["event"] == "state"' || fail "second monitor did not start"
+kill -STOP $smallpid
+
 log "every link of node 3 down"
 node_down 3
 wait_for 10 views_agree "1 2" 1,2 true ||
@@ -102,6 +111,19 @@ wait_for 20 views_agree "1 2 3" 1,2,3 true ||
 log "rejoined: $(view 1)"
 wait_for 5 has_event "$mon" 'e["event"] == "node" and e["id"] == 3 and e["in-view"]' ||
 	fail "no node-joined event"
+
+kill -CONT $smallpid
+after_lost()	# after_lost FILE: a "lost" line, then a state with 1,2,3
+{
+	python3 -c 'import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+i = [k for k, e in enumerate(ev) if e["event"] == "lost"]
+sys.exit(0 if i and any(e["event"] == "state" and e["members"] == [1, 2, 3]
+                        for e in ev[i[0]:]) else 1)' "$1"
+}
+wait_for 10 after_lost "$mon.small" ||
+	fail "overflowed monitor: no lost line and fresh state: $(cat "$mon.small")"
+kill -0 $smallpid || fail "the overflowed monitor exited"
 
 # corosync-quorumtool's convention: exit status 2 when not quorate
 hctl 1 cluster show >/dev/null || fail "cluster show failed on a quorate node"

@@ -670,6 +670,14 @@ static const struct genl_ops halo_genl_ops[] = {
 };
 
 /* Events: built with GFP_KERNEL (c->lock is a mutex), sent only to listeners. */
+/*
+ * Room for the largest event, a view of HALO_MB_MAX_NODES members (a u32
+ * attribute each) with the quorum state: a page per event (NLMSG_GOODSIZE)
+ * would let a burst, such as a large cluster forming, fill a listener's
+ * receive buffer four times sooner.
+ */
+#define HALO_EVENT_SIZE	(HALO_MB_MAX_NODES * nla_total_size(sizeof(u32)) + 256)
+
 static struct sk_buff *halo_event_new(struct halo_cluster *c, u8 cmd, void **hdr)
 {
 	struct sk_buff *skb;
@@ -677,7 +685,7 @@ static struct sk_buff *halo_event_new(struct halo_cluster *c, u8 cmd, void **hdr
 	if (!READ_ONCE(halo_genl_live) ||
 	    !genl_has_listeners(&halo_genl_family, c->net, HALO_NLGRP_EVENTS))
 		return NULL;
-	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	skb = genlmsg_new(HALO_EVENT_SIZE, GFP_KERNEL);
 	if (!skb)
 		return NULL;
 	*hdr = genlmsg_put(skb, 0, 0, &halo_genl_family, 0, cmd);

@@ -19,7 +19,11 @@
 #include <linux/halo.h>
 #include <netlink/genl/ctrl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+
+#define MONITOR_RCVBUF	(4 << 20)
 
 static void monitor_usage(FILE *f)
 {
@@ -29,7 +33,9 @@ static void monitor_usage(FILE *f)
 		"Prints this namespace's view and nodes (event \"state\", \"node\"),\n"
 		"then one line per event until interrupted: view (a view was installed),\n"
 		"quorum (quorate changed), node (joined or left the view), link (a link\n"
-		"went up or down), fence (a fence request was recorded).\n");
+		"went up or down), fence (a fence request was recorded). If the kernel\n"
+		"had to drop events (a reader too slow), a \"lost\" line, then the state\n"
+		"again.\n");
 }
 
 static uint64_t state_epoch;
@@ -194,10 +200,49 @@ static int on_node(struct nl_msg *msg, void *arg)
 	return print_node_event(msg, "node");
 }
 
+/*
+ * The state, as one "state" line and a "node" line per node, read over a
+ * socket of its own (the event socket only listens).
+ */
+static int dump_state(void)
+{
+	struct halo_nl nl;
+	struct nl_msg *msg;
+	int ret;
+
+	if (halo_nl_open(&nl, HALO_FAMILY_NAME, HALO_FAMILY_VERSION) < 0)
+		return -1;
+	msg = halo_nl_msg(&nl, HALO_CMD_CLUSTER_GET, 0);
+	ret = msg ? halo_nl_request(&nl, msg, on_state, NULL) : -ENOMEM;
+	if (!ret) {
+		msg = halo_nl_msg(&nl, HALO_CMD_NODE_GET, NLM_F_DUMP);
+		ret = msg ? halo_nl_request(&nl, msg, on_node, NULL) : -ENOMEM;
+	}
+	halo_nl_close(&nl);
+	return ret;
+}
+
+/*
+ * Events come in bursts (a 16-node cluster forming sends dozens at once)
+ * and a reader can be slow: ask for a large receive buffer, beyond
+ * rmem_max when privileged (SO_RCVBUFFORCE), as "ip monitor" does.
+ */
+static void grow_rcvbuf(struct nl_sock *sk)
+{
+	int size = MONITOR_RCVBUF, fd = nl_socket_get_fd(sk);
+	const char *env = getenv("HALOCTL_RCVBUF");
+
+	/* for tests: a small buffer makes the kernel drop events */
+	if (env && atoi(env) > 0)
+		size = atoi(env);
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+}
+
 int do_monitor(int argc, char **argv)
 {
-	struct halo_nl nl, ev;
-	struct nl_msg *msg;
+	struct halo_nl ev;
 	int grp, ret;
 
 	if (argc > 0 && matches(argv[0], "help")) {
@@ -217,27 +262,34 @@ int do_monitor(int argc, char **argv)
 		halo_nl_close(&ev);
 		return 1;
 	}
+	grow_rcvbuf(ev.sk);
 	nl_socket_disable_seq_check(ev.sk);
 	nl_socket_modify_cb(ev.sk, NL_CB_VALID, NL_CB_CUSTOM, on_event, NULL);
 
-	if (halo_nl_open(&nl, HALO_FAMILY_NAME, HALO_FAMILY_VERSION) < 0) {
-		halo_nl_close(&ev);
-		return 1;
-	}
-	msg = halo_nl_msg(&nl, HALO_CMD_CLUSTER_GET, 0);
-	ret = msg ? halo_nl_request(&nl, msg, on_state, NULL) : -ENOMEM;
-	if (!ret) {
-		msg = halo_nl_msg(&nl, HALO_CMD_NODE_GET, NLM_F_DUMP);
-		ret = msg ? halo_nl_request(&nl, msg, on_node, NULL) : -ENOMEM;
-	}
-	halo_nl_close(&nl);
-	if (ret < 0) {
+	if (dump_state() < 0) {
 		halo_nl_close(&ev);
 		return 1;
 	}
 	for (;;) {
 		ret = nl_recvmsgs_default(ev.sk);
-		if (ret < 0 && ret != -NLE_INTR && ret != -NLE_AGAIN) {
+		if (ret == -NLE_INTR || ret == -NLE_AGAIN)
+			continue;
+		if (ret == -NLE_NOMEM) {
+			/*
+			 * ENOBUFS: the kernel dropped events for this socket.
+			 * Say so, and print the state again: what a listener
+			 * needs to be right from here on.
+			 */
+			print_begin(opts.json, false);
+			print_string("event", "%s", "lost");
+			print_text(": events were dropped (receive buffer full); the state follows\n");
+			print_end();
+			fflush(stdout);
+			if (dump_state() < 0)
+				break;
+			continue;
+		}
+		if (ret < 0) {
 			errorf("cannot read events: %s", nl_geterror(ret));
 			break;
 		}
