@@ -383,32 +383,14 @@ static int halo_nl_cluster_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-static int halo_nl_node_add_doit(struct sk_buff *skb, struct genl_info *info)
+/* The node's addresses, one per link, into @addrs (HALO_MAX_LINKS). */
+static int halo_nl_parse_addrs(struct genl_info *info,
+			       struct sockaddr_storage *addrs)
 {
-	struct sockaddr_storage addrs[HALO_MAX_LINKS];
-	struct nlattr **attrs = info->attrs;
 	unsigned int n_addrs = 0;
-	struct halo_cluster *c;
-	const char *name;
 	struct nlattr *a;
-	u32 id, votes = 1;
-	int rem, ret;
+	int rem;
 
-	if (GENL_REQ_ATTR_CHECK(info, HALO_A_NODE_ID) ||
-	    GENL_REQ_ATTR_CHECK(info, HALO_A_NODE_NAME) ||
-	    GENL_REQ_ATTR_CHECK(info, HALO_A_NODE_ADDR))
-		return -EINVAL;
-	id = nla_get_u32(attrs[HALO_A_NODE_ID]);
-	name = nla_data(attrs[HALO_A_NODE_NAME]);
-	if (!name[0]) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attrs[HALO_A_NODE_NAME],
-				    "the node name must not be empty");
-		return -EINVAL;
-	}
-	if (attrs[HALO_A_NODE_VOTES])
-		votes = nla_get_u32(attrs[HALO_A_NODE_VOTES]);
-
-	memset(addrs, 0, sizeof(addrs));
 	nlmsg_for_each_attr(a, info->nlhdr, GENL_HDRLEN, rem) {
 		if (nla_type(a) != HALO_A_NODE_ADDR)
 			continue;
@@ -447,13 +429,51 @@ static int halo_nl_node_add_doit(struct sk_buff *skb, struct genl_info *info)
 		}
 		n_addrs++;
 	}
+	return n_addrs;
+}
 
+static int halo_nl_node_add_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **attrs = info->attrs;
+	struct sockaddr_storage *addrs;
+	struct halo_cluster *c;
+	const char *name;
+	u32 id, votes = 1;
+	int n_addrs, ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, HALO_A_NODE_ID) ||
+	    GENL_REQ_ATTR_CHECK(info, HALO_A_NODE_NAME) ||
+	    GENL_REQ_ATTR_CHECK(info, HALO_A_NODE_ADDR))
+		return -EINVAL;
+	id = nla_get_u32(attrs[HALO_A_NODE_ID]);
+	name = nla_data(attrs[HALO_A_NODE_NAME]);
+	if (!name[0]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[HALO_A_NODE_NAME],
+				    "the node name must not be empty");
+		return -EINVAL;
+	}
+	if (attrs[HALO_A_NODE_VOTES])
+		votes = nla_get_u32(attrs[HALO_A_NODE_VOTES]);
+
+	/* 1 KiB: off the stack */
+	addrs = kcalloc(HALO_MAX_LINKS, sizeof(*addrs), GFP_KERNEL);
+	if (!addrs)
+		return -ENOMEM;
+	n_addrs = halo_nl_parse_addrs(info, addrs);
+	if (n_addrs < 0) {
+		ret = n_addrs;
+		goto out;
+	}
 	c = halo_nl_lock(genl_info_net(info), info->extack);
-	if (!c)
-		return -ENOENT;
+	if (!c) {
+		ret = -ENOENT;
+		goto out;
+	}
 	ret = halo_cluster_node_add(c, id, name, votes, addrs, n_addrs,
 				    info->extack);
 	halo_nl_unlock(c);
+out:
+	kfree(addrs);
 	return ret;
 }
 

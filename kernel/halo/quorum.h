@@ -23,7 +23,7 @@
  */
 struct halo_quorum_node {
 	u32 id;
-	u32 votes;
+	u8 votes;	/* 0-255, as votequorum allows */
 	bool in_view;	/* a member of the view being evaluated */
 };
 
