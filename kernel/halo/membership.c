@@ -657,19 +657,62 @@ static size_t quorum_nodes(const struct halo_mb *mb, u64 members,
 }
 
 /*
+ * The members that still hold this node's quorum lease: those whose own
+ * heartbeats say they heard this node within three quarters of the
+ * timeout (so both directions work) and that show no newer view than this
+ * node's (they may have moved on without it); and the nodes such members
+ * report hearing within half the timeout.
+ */
+static u64 lease_holders(const struct halo_mb *mb, u64 now_ms)
+{
+	u32 half = mb->timeout_ms / 2, back = mb->timeout_ms * 3 / 4;
+	u64 both = 0, set;
+	int i, r;
+
+	for (i = 0; i < HALO_MB_MAX_NODES; i++) {
+		const struct halo_mb_node *n = &mb->node[i];
+
+		if (n->used && i != mb->self &&
+		    fresh(n->rep_ms[mb->self], now_ms, back) &&
+		    n->hb_epoch <= mb->view.epoch)
+			both |= SLOT(i);
+	}
+	set = both | SLOT(mb->self);
+	for (i = 0; i < HALO_MB_MAX_NODES; i++) {
+		if (!mb->node[i].used || (set & SLOT(i)))
+			continue;
+		for (r = 0; r < HALO_MB_MAX_NODES; r++) {
+			if ((both & SLOT(r)) &&
+			    fresh(mb->node[r].rep_ms[i], now_ms, half)) {
+				set |= SLOT(i);
+				break;
+			}
+		}
+	}
+	return set;
+}
+
+/*
  * Quorate means: the installed view is quorate (@q is evaluated, and
- * updated, for it), and the quorum lease holds: the members with evidence
- * younger than half the timeout are quorate too. A node cut off from the
- * majority therefore stops being quorate before the majority can have
- * declared it failed (which takes the whole timeout), so two sides of a
- * partition are never quorate at once.
+ * updated, for it), and the quorum lease holds: the view's members that
+ * lease_holders() finds are quorate too.
+ *
+ * A node cut off from the majority therefore stops being quorate before
+ * the majority can have declared it failed, which takes the whole timeout
+ * after the last datagram they received from it: their word that they
+ * hear it expires three quarters of the timeout after they last did (plus
+ * the time their word took to arrive). That holds when only its sending
+ * is broken, too (a one-way cut of everything it sends): it still hears
+ * everyone, but everyone says they no longer hear it. And a node left out
+ * of a newer view while it still hears everyone (say, after it was deaf
+ * for a while) drops quorum as soon as the members show the newer epoch.
+ * So two sides of a partition are never quorate at once.
  */
 bool halo_mb_quorate(const struct halo_mb *mb, struct halo_quorum *q,
 		     u64 now_ms)
 {
 	struct halo_quorum_node qn[HALO_MB_MAX_NODES];
 	struct halo_quorum lease;
-	u64 fresh;
 	size_t n;
 
 	if (mb->self < 0)
@@ -677,8 +720,7 @@ bool halo_mb_quorate(const struct halo_mb *mb, struct halo_quorum *q,
 	n = quorum_nodes(mb, mb->view.members, qn);
 	if (!halo_quorum_eval(q, qn, n, now_ms))
 		return false;
-	fresh = halo_mb_alive(mb, now_ms, mb->timeout_ms / 2);
-	n = quorum_nodes(mb, mb->view.members & fresh, qn);
+	n = quorum_nodes(mb, mb->view.members & lease_holders(mb, now_ms), qn);
 	lease = *q;
 	return halo_quorum_eval(&lease, qn, n, now_ms);
 }

@@ -37,10 +37,13 @@ struct sim {
 	bool cut[N_MAX][N_MAX];		/* from -> to dropped */
 	unsigned int loss_pct, delay_ms, jitter_ms;
 	int side[N_MAX];		/* partition side, for the invariant */
+	u64 differ_since[N_MAX][N_MAX];	/* both quorate, views differ */
 	struct packet *q_pkt;
 	size_t q_len;
 	unsigned long views_installed;
 	unsigned long fences;		/* fence requests cluster.c would make */
+	unsigned long quorum_losses;	/* quorate -> not, any node */
+	unsigned long inquorate_ms;	/* summed over nodes */
 	unsigned int seed;
 	const char *violation;
 };
@@ -186,17 +189,45 @@ static void check(struct sim *s)
 	int a, b;
 
 	for (a = 0; a < s->n; a++) {
+		bool was = s->quorate[a];
+
 		if (s->down[a])
 			continue;
 		s->quorate[a] = halo_mb_quorate(s->mb[a], &s->q[a], s->now);
+		if (was && !s->quorate[a])
+			s->quorum_losses++;
+		if (!s->quorate[a])
+			s->inquorate_ms++;
 	}
 	for (a = 0; a < s->n; a++) {
 		for (b = 0; b < s->n; b++) {
+			bool differ = s->mb[a]->view.epoch != s->mb[b]->view.epoch ||
+				      s->mb[a]->view.members != s->mb[b]->view.members;
+
 			if (s->down[a] || s->down[b] || !s->quorate[a] ||
-			    !s->quorate[b] || s->side[a] == s->side[b])
+			    !s->quorate[b] || !differ) {
+				s->differ_since[a][b] = 0;
 				continue;
-			if (s->mb[a]->view.epoch != s->mb[b]->view.epoch ||
-			    s->mb[a]->view.members != s->mb[b]->view.members) {
+			}
+			/*
+			 * Connected quorate nodes may disagree only while a
+			 * COMMIT is on its way (or retransmitted).
+			 */
+			if (!s->differ_since[a][b]) {
+				s->differ_since[a][b] = s->now;
+			} else if (s->now - s->differ_since[a][b] > 1000 &&
+				   !s->violation) {
+				fprintf(stderr, "# t=%llu: %d (epoch %llu members %llx) and %d (epoch %llu members %llx) quorate, disagreeing for 1 s\n",
+					(unsigned long long)s->now, a + 1,
+					(unsigned long long)s->mb[a]->view.epoch,
+					(unsigned long long)s->mb[a]->view.members, b + 1,
+					(unsigned long long)s->mb[b]->view.epoch,
+					(unsigned long long)s->mb[b]->view.members);
+				s->violation = "two quorate nodes disagree for over a second";
+			}
+			if (s->side[a] == s->side[b])
+				continue;
+			if (differ) {
 				if (!s->violation)
 					fprintf(stderr, "# t=%llu: %d (epoch %llu members %llx) and %d (epoch %llu members %llx) quorate\n",
 						(unsigned long long)s->now, a + 1,
@@ -416,6 +447,79 @@ TEST(one_way_cut_keeps_one_view)
 	sim_free(&s);
 }
 
+/*
+ * A node whose transmissions are all lost (a broken send path, a one-way
+ * firewall rule) still hears everyone. The others remove it; it must not
+ * stay quorate in its old view, although all its evidence looks fresh.
+ */
+TEST(muted_node_loses_quorum)
+{
+	struct sim s;
+	int k;
+
+	for (k = 0; k < 2; k++) {	/* muted: the coordinator, a member */
+		int m = k ? 2 : 0;
+		int j;
+
+		sim_init(&s, 3, 0);
+		run(&s, 2000);
+		ASSERT_TRUE(agree(&s, "123", "123", true));
+		for (j = 0; j < 3; j++)
+			s.cut[m][j] = true;
+		s.side[m] = 1;
+		run(&s, 5000);
+		ASSERT_EQ(NULL, s.violation);
+		EXPECT_TRUE(agree(&s, k ? "12" : "23", k ? "12" : "23", true));
+		EXPECT_FALSE(s.quorate[m]);
+		sim_free(&s);
+	}
+}
+
+/*
+ * Random faults under loss and jitter: partitions into two random sides,
+ * nodes whose sending or receiving alone is cut, each held for a random
+ * time and healed. After every simulated millisecond, two quorate nodes
+ * on different sides must hold the same view.
+ */
+TEST(random_faults_never_split_quorum)
+{
+	int round, n, a, b, m;
+	struct sim s;
+
+	for (round = 0; round < 12; round++) {
+		n = 3 + round % 3;
+		sim_init(&s, n, 0);
+		s.seed = 7 + round;
+		s.loss_pct = 5;
+		s.jitter_ms = 20;
+		s.delay_ms = 1 + round % 5;
+		run(&s, 2000);
+		for (m = 0; m < 25 && !s.violation; m++) {
+			int kind = rnd(&s) % 3, who = rnd(&s) % n;
+
+			for (a = 0; a < n; a++)
+				s.side[a] = kind ? a == who : rnd(&s) % 2;
+			for (a = 0; a < n; a++)
+				for (b = 0; b < n; b++)
+					s.cut[a][b] = a != b &&
+						s.side[a] != s.side[b] &&
+						(kind == 0 ||
+						 (kind == 1 && a == who) ||
+						 (kind == 2 && b == who));
+			if (getenv("SIM_DEBUG"))
+				fprintf(stderr, "# t=%llu kind %d who %d sides %d%d%d%d%d\n",
+					(unsigned long long)s.now, kind, who + 1, s.side[0],
+					s.side[1], s.side[2], s.side[3], s.side[4]);
+			run(&s, 200 + rnd(&s) % 3000);
+			memset(s.cut, 0, sizeof(s.cut));
+			memset(s.side, 0, sizeof(s.side));
+			run(&s, 1500);
+		}
+		ASSERT_EQ(NULL, s.violation) TH_LOG("round %d", round);
+		sim_free(&s);
+	}
+}
+
 TEST(even_split_without_tie_breaker)
 {
 	struct sim s;
@@ -460,6 +564,33 @@ TEST(lossy_network_causes_no_view_change)
 	ASSERT_EQ(NULL, s.violation);
 	EXPECT_EQ(before, s.views_installed);
 	EXPECT_TRUE(agree(&s, "12345", "12345", true));
+	/* nor a moment without quorum anywhere */
+	EXPECT_EQ(0, s.quorum_losses);
+	sim_free(&s);
+}
+
+/* The same for three nodes, where the lease rests on one peer. */
+TEST(lossy_network_three_nodes_keep_the_view)
+{
+	struct sim s;
+	u64 before;
+
+	sim_init(&s, 3, 0);
+	run(&s, 2000);
+	ASSERT_TRUE(agree(&s, "123", "123", true));
+	before = s.views_installed;
+	s.loss_pct = 10;
+	s.jitter_ms = 20;
+	run(&s, 5 * 60 * 1000);
+	ASSERT_EQ(NULL, s.violation);
+	EXPECT_EQ(before, s.views_installed);
+	/*
+	 * The lease rests on one peer here: both peers' word that they hear
+	 * this node can lapse at once (a few times in 5 minutes at 10% loss
+	 * on every path, for about 20 ms each). Reported, not asserted.
+	 */
+	fprintf(stderr, "# 3 nodes, 5 min, 10%% loss: %lu quorum losses, %lu ms without quorum (node-ms, formation included)\n",
+		s.quorum_losses, s.inquorate_ms);
 	sim_free(&s);
 }
 
