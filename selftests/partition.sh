@@ -3,8 +3,9 @@
 #
 # Partitions: 5 nodes split {1,2} | {3,4,5} (only the majority is quorate,
 # healing gives one view of 5), an asymmetric cut on 3 nodes (1 <-> 3 only:
-# one consistent view, at most one quorate group), and an even 2 | 2 split
-# with and without auto_tie_breaker.
+# one consistent view, at most one quorate group), a node whose sending
+# alone is cut (it still hears everyone; it must lose quorum), and an even
+# 2 | 2 split with and without auto_tie_breaker.
 . "$(dirname "$0")/lib.sh"
 require_root
 
@@ -65,6 +66,19 @@ watch_groups 4
 # Documented behaviour: 2 hears both, so 1 and 3 stay members through it.
 views_agree "1 2 3" 1,2,3 true || fail "views after the asymmetric cut: $(view 1) | $(view 2) | $(view 3)"
 link_heal 1 3
+wait_for 10 views_agree "1 2 3" 1,2,3 true || fail "after healing 1 <-> 3: $(view 1)"
+
+log "== three nodes, node 3 muted (everything it sends is lost)"
+link_cut_oneway 3 1
+link_cut_oneway 3 2
+watch_groups 3
+# It still hears everyone, but they say they no longer hear it.
+wait_for 10 views_agree "1 2" 1,2 true || fail "1,2 after muting 3: $(view 1)"
+wait_for 5 eval '[ "$(view 3 | cut -d" " -f2)" = false ]' ||
+	fail "muted node 3 still quorate: $(view 3)"
+link_heal 3 1
+link_heal 3 2
+wait_for 20 views_agree "1 2 3" 1,2,3 true || fail "node 3 did not come back: $(view 3)"
 nodes_cleanup
 
 for atb in no yes; do
