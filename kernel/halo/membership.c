@@ -181,7 +181,11 @@ u64 halo_mb_alive(const struct halo_mb *mb, u64 now_ms, u32 window_ms)
 
 void halo_mb_heard(struct halo_mb *mb, int slot, u64 now_ms)
 {
-	mb->node[slot].heard_ms = now_ms;
+	struct halo_mb_node *n = &mb->node[slot];
+
+	if (!fresh(n->heard_ms, now_ms, mb->timeout_ms))
+		n->heard_since_ms = now_ms;
+	n->heard_ms = now_ms;
 }
 
 static u32 lowest_id(const struct halo_mb *mb, u64 set)
@@ -435,6 +439,15 @@ static void relay(struct halo_mb *mb, int from, int origin,
 	if (o->fwd_epoch[msg->kind] == msg->epoch &&
 	    now_ms - o->fwd_ms[msg->kind] < mb->interval_ms)
 		return;
+	/*
+	 * An origin heard again only just now (it rejoined) is not yet in
+	 * anyone's reception vector: every node would relay it to every
+	 * other. Wait until the vectors had two intervals to show it; the
+	 * coordinator retransmits meanwhile.
+	 */
+	if (from == origin &&
+	    now_ms - o->heard_since_ms < 2 * mb->interval_ms)
+		return;
 	for (k = 0; k < HALO_MB_MAX_NODES; k++) {
 		const struct halo_mb_node *n = &mb->node[k];
 
@@ -455,11 +468,22 @@ static void rx_propose(struct halo_mb *mb, int origin,
 		       const struct halo_mb_msg *msg, u64 now_ms,
 		       struct halo_mb_out *out)
 {
-	u64 alive = halo_mb_alive(mb, now_ms, mb->timeout_ms);
+	u64 alive = halo_mb_alive(mb, now_ms, mb->timeout_ms), to;
 
 	if (msg->coord != msg->origin || !(msg->members & SLOT(mb->self)) ||
 	    !(msg->members & SLOT(origin)) || msg->epoch <= mb->view.epoch)
 		return;
+	/*
+	 * Only the coordinator uses the answer. It goes to the coordinator
+	 * alone while the coordinator's heartbeats say it hears this node;
+	 * otherwise to every proposed member, so that one that hears both
+	 * relays it. Answering everyone always would cost N^2 datagrams per
+	 * proposal, which a large cluster under load turns into a storm.
+	 */
+	if (fresh(mb->node[origin].rep_ms[mb->self], now_ms, mb->timeout_ms / 2))
+		to = SLOT(origin);
+	else
+		to = msg->members & ~SLOT(mb->self);
 	if (msg->epoch < mb->promised.epoch ||
 	    (msg->epoch == mb->promised.epoch &&
 	     msg->coord != mb->promised.coord))
@@ -473,7 +497,7 @@ static void rx_propose(struct halo_mb *mb, int origin,
 		 * every node it is configured with, so the coordinator leaves
 		 * out exactly the ones it does not know.
 		 */
-		out->nack_to |= msg->members & ~SLOT(mb->self);
+		out->nack_to |= to;
 		out->nack_epoch = msg->epoch;
 		out->nack_coord = msg->coord;
 		out->nack_alive = configured(mb);
@@ -482,9 +506,9 @@ static void rx_propose(struct halo_mb *mb, int origin,
 		mb->promised.epoch = msg->epoch;
 		mb->promised.coord = msg->coord;
 		mb->promised.members = msg->members;
-		out->ack_to |= msg->members & ~SLOT(mb->self);
+		out->ack_to |= to;
 	} else {
-		out->nack_to |= msg->members & ~SLOT(mb->self);
+		out->nack_to |= to;
 		out->nack_epoch = msg->epoch;
 		out->nack_coord = msg->coord;
 		out->nack_alive = alive;

@@ -39,6 +39,7 @@ struct halo_mb_node {
 	bool used;
 	/* when an authenticated datagram last came from it (0: never) */
 	u64 heard_ms;
+	u64 heard_since_ms;	/* heard without a gap of timeout since */
 	/* from its last heartbeat: when it last heard each slot directly */
 	u64 rep_ms[HALO_MB_MAX_NODES];
 	/* the view it reported in its last heartbeat */
