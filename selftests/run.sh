@@ -62,7 +62,6 @@ for t in "$@"; do
 	sedpid=$!
 	setsid "./$t" >"$fifo" 2>&1 &
 	pid=$!
-	rm -f "$fifo"
 	rc=
 	while [ -z "$rc" ]; do
 		if ! kill -0 "$pid" 2>/dev/null; then
@@ -82,6 +81,7 @@ for t in "$@"; do
 	# anything the test left behind in its group, then its output's end
 	kill -KILL -- "-$pid" 2>/dev/null
 	wait "$sedpid"
+	rm -f "$fifo"	# only now: both ends may still be opening it
 	secs=$(($(date +%s) - start))
 	case $rc in
 	0) echo "ok $n selftests: halo: $t # ${secs}s"; pass=$((pass + 1)) ;;
