@@ -150,13 +150,34 @@ static bool fresh(u64 t, u64 now_ms, u32 window_ms)
 }
 
 /*
- * Nodes with evidence younger than @window_ms: the timeout for liveness,
- * less for the quorum lease.
+ * @heard plus the local node and every node that a member of @heard
+ * reports hearing within @window_ms: evidence one hop deep.
  */
+static u64 add_reported(const struct halo_mb *mb, u64 heard, u64 now_ms,
+			u32 window_ms)
+{
+	u64 set = heard | SLOT(mb->self);
+	int i, r;
+
+	for (i = 0; i < HALO_MB_MAX_NODES; i++) {
+		if (!mb->node[i].used || (set & SLOT(i)))
+			continue;
+		for (r = 0; r < HALO_MB_MAX_NODES; r++) {
+			if ((heard & SLOT(r)) &&
+			    fresh(mb->node[r].rep_ms[i], now_ms, window_ms)) {
+				set |= SLOT(i);
+				break;
+			}
+		}
+	}
+	return set;
+}
+
+/* Nodes with evidence younger than @window_ms: the timeout for liveness. */
 u64 halo_mb_alive(const struct halo_mb *mb, u64 now_ms, u32 window_ms)
 {
-	u64 alive = 0, direct = 0;
-	int i, r;
+	u64 direct = 0;
+	int i;
 
 	if (mb->self < 0)
 		return 0;
@@ -164,19 +185,7 @@ u64 halo_mb_alive(const struct halo_mb *mb, u64 now_ms, u32 window_ms)
 		if (mb->node[i].used && i != mb->self &&
 		    fresh(mb->node[i].heard_ms, now_ms, window_ms))
 			direct |= SLOT(i);
-	alive = direct | SLOT(mb->self);
-	for (i = 0; i < HALO_MB_MAX_NODES; i++) {
-		if (!mb->node[i].used || (alive & SLOT(i)))
-			continue;
-		for (r = 0; r < HALO_MB_MAX_NODES; r++) {
-			if ((direct & SLOT(r)) &&
-			    fresh(mb->node[r].rep_ms[i], now_ms, window_ms)) {
-				alive |= SLOT(i);
-				break;
-			}
-		}
-	}
-	return alive;
+	return add_reported(mb, direct, now_ms, window_ms);
 }
 
 void halo_mb_heard(struct halo_mb *mb, int slot, u64 now_ms)
@@ -689,9 +698,9 @@ static size_t quorum_nodes(const struct halo_mb *mb, u64 members,
  */
 static u64 lease_holders(const struct halo_mb *mb, u64 now_ms)
 {
-	u32 half = mb->timeout_ms / 2, back = mb->timeout_ms * 3 / 4;
-	u64 both = 0, set;
-	int i, r;
+	u32 back = mb->timeout_ms * 3 / 4;
+	u64 both = 0;
+	int i;
 
 	for (i = 0; i < HALO_MB_MAX_NODES; i++) {
 		const struct halo_mb_node *n = &mb->node[i];
@@ -701,19 +710,7 @@ static u64 lease_holders(const struct halo_mb *mb, u64 now_ms)
 		    n->hb_epoch <= mb->view.epoch)
 			both |= SLOT(i);
 	}
-	set = both | SLOT(mb->self);
-	for (i = 0; i < HALO_MB_MAX_NODES; i++) {
-		if (!mb->node[i].used || (set & SLOT(i)))
-			continue;
-		for (r = 0; r < HALO_MB_MAX_NODES; r++) {
-			if ((both & SLOT(r)) &&
-			    fresh(mb->node[r].rep_ms[i], now_ms, half)) {
-				set |= SLOT(i);
-				break;
-			}
-		}
-	}
-	return set;
+	return add_reported(mb, both, now_ms, mb->timeout_ms / 2);
 }
 
 /*
