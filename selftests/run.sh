@@ -42,7 +42,7 @@ dump_state()
 		cat /proc/"$p"/stack 2>/dev/null
 	done
 	echo "--- blocked tasks and kernel log tail"
-	echo w >/proc/sysrq-trigger 2>/dev/null
+	[ -w /proc/sysrq-trigger ] && echo w >/proc/sysrq-trigger
 	dmesg 2>/dev/null | tail -n 60
 }
 
