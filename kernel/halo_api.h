@@ -20,8 +20,10 @@
 struct net;
 
 #define HALO_API_MAX_NODES	64
+#define HALO_API_NAME_MAX	65	/* a cluster name, with its NUL */
 
 struct halo_view_info {
+	char cluster[HALO_API_NAME_MAX];	/* the cluster's name */
 	u64 epoch;		/* of the installed view; only grows */
 	u32 coordinator;	/* node id that proposed it */
 	bool quorate;		/* this node, now */

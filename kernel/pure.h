@@ -12,11 +12,13 @@
 
 #ifdef __KERNEL__
 #include <linux/bits.h>
+#include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/types.h>
 /* get_unaligned_be32() and friends come from compat.h (6.1 vs 6.12) */
 #else
 #include <endian.h>
+#include <errno.h>
 #include <linux/types.h>	/* the uapi one: __u8 ... __u64 */
 #include <stdbool.h>
 #include <stddef.h>
@@ -28,6 +30,7 @@ typedef __u32 u32;
 typedef __u64 u64;
 
 #define BIT(nr) (1UL << (nr))
+#define BIT_ULL(nr) (1ULL << (nr))
 
 #define HALO_PURE_BE(bits)						\
 static inline u##bits get_unaligned_be##bits(const void *p)		\

@@ -125,6 +125,8 @@ int halo_view_get(struct net *net, struct halo_view_info *view)
 		rcu_read_unlock();
 		return -ENOENT;
 	}
+	BUILD_BUG_ON(sizeof(view->cluster) < sizeof(c->name));
+	strscpy(view->cluster, c->name, sizeof(view->cluster));
 	view->epoch = snap->epoch;
 	view->coordinator = snap->coordinator;
 	view->quorate = snap->quorate;

@@ -38,7 +38,7 @@ static void usage(FILE *f)
 		"       haloctl [OPTIONS] version\n"
 		"       haloctl help\n"
 		"       haloctl [OPTIONS] monitor\n"
-		"where  OBJECT  := { cluster | node | module }\n"
+		"where  OBJECT  := { cluster | node | dev | module }\n"
 		"       OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME |\n"
 		"                    -V[ersion] | -h[elp] }\n"
 		"\n"
@@ -49,6 +49,8 @@ static void usage(FILE *f)
 		"Objects:\n"
 		"  cluster       this namespace's cluster instance: create, destroy, show\n"
 		"  node          the cluster's nodes: add, del, show\n"
+		"  dev           replicated block devices: create, destroy, primary,\n"
+		"                secondary, show\n"
 		"  monitor       the current state, then one line per event\n"
 		"  module        the loaded halo module and this namespace's instance\n"
 		"  version       print haloctl's and the halo module's versions\n");
@@ -85,6 +87,7 @@ static const struct {
 } objects[] = {
 	{ "cluster", do_cluster },
 	{ "node", do_node },
+	{ "dev", do_dev },
 	{ "monitor", do_monitor },
 	{ "module", do_module },
 	{ "version", do_version },
@@ -139,6 +142,6 @@ int main(int argc, char **argv)
 		if (matches(argv[1], objects[i].name))
 			return objects[i].fn(argc - 2, argv + 2);
 	}
-	errorf("unknown object \"%s\" (use cluster/node/monitor/module/version, or help)", argv[1]);
+	errorf("unknown object \"%s\" (use cluster/node/dev/monitor/module/version, or help)", argv[1]);
 	return 1;
 }

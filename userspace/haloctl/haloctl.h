@@ -27,6 +27,7 @@ int do_version(int argc, char **argv);
 int do_module(int argc, char **argv);
 int do_cluster(int argc, char **argv);
 int do_node(int argc, char **argv);
+int do_dev(int argc, char **argv);
 int do_monitor(int argc, char **argv);
 
 /* Largest key file accepted (the kernel's limit). */
@@ -37,6 +38,7 @@ struct nl_msg;
 struct nlattr;
 int print_cluster_msg(struct nl_msg *msg, bool *quorate);
 int print_node_msg(struct nl_msg *msg, void *arg);
+int print_dev_msg(struct nl_msg *msg, void *arg);
 void print_fence(struct nlattr *nest);
 void print_link(struct nlattr *nest);
 const char *node_state_name(uint32_t state);

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause) */
+/* Do not edit directly, auto-generated from: */
+/*	Documentation/netlink/specs/halo_blk.yaml */
+/* YNL-GEN uapi header */
+
+#ifndef _UAPI_LINUX_HALO_BLK_H
+#define _UAPI_LINUX_HALO_BLK_H
+
+#define HALO_BLK_FAMILY_NAME	"halo_blk"
+#define HALO_BLK_FAMILY_VERSION	1
+
+#define HALO_BLK_NAME_MAX	32
+#define HALO_BLK_PATH_MAX	256
+#define HALO_BLK_MAX_MINOR	1023
+
+/**
+ * enum halo_blk_role - A device's role, as DRBD names them.
+ * @HALO_BLK_ROLE_UNKNOWN: The peer's role while not connected.
+ * @HALO_BLK_ROLE_SECONDARY: Refuses opens; follows the primary.
+ * @HALO_BLK_ROLE_PRIMARY: Opens for reading and writing.
+ */
+enum halo_blk_role {
+	HALO_BLK_ROLE_UNKNOWN,
+	HALO_BLK_ROLE_SECONDARY,
+	HALO_BLK_ROLE_PRIMARY,
+};
+
+/**
+ * enum halo_blk_disk_state - What a disk holds, in DRBD's vocabulary.
+ * @HALO_BLK_DISK_STATE_INCONSISTENT: Never synced, or a resync target that has
+ *   not finished.
+ * @HALO_BLK_DISK_STATE_OUTDATED: Consistent, but a peer went on without it.
+ * @HALO_BLK_DISK_STATE_DUNKNOWN: The peer's disk while not connected.
+ * @HALO_BLK_DISK_STATE_CONSISTENT: Consistent; whether it is the newest is not
+ *   known yet.
+ * @HALO_BLK_DISK_STATE_UPTODATE: Holds the newest data.
+ */
+enum halo_blk_disk_state {
+	HALO_BLK_DISK_STATE_DISKLESS,
+	HALO_BLK_DISK_STATE_INCONSISTENT,
+	HALO_BLK_DISK_STATE_OUTDATED,
+	HALO_BLK_DISK_STATE_DUNKNOWN,
+	HALO_BLK_DISK_STATE_CONSISTENT,
+	HALO_BLK_DISK_STATE_UPTODATE,
+};
+
+/**
+ * enum halo_blk_conn_state - The replication link, in DRBD's vocabulary.
+ * @HALO_BLK_CONN_STATE_STANDALONE: Not connected and not trying to.
+ */
+enum halo_blk_conn_state {
+	HALO_BLK_CONN_STATE_STANDALONE,
+};
+
+enum {
+	HALO_BLK_A_DEV_PAD = 1,
+	HALO_BLK_A_DEV_NAME,
+	HALO_BLK_A_DEV_MINOR,
+	HALO_BLK_A_DEV_DISK,
+	HALO_BLK_A_DEV_META_DISK,
+	HALO_BLK_A_DEV_FORCE,
+	HALO_BLK_A_DEV_SIZE,
+	HALO_BLK_A_DEV_MD_SIZE,
+	HALO_BLK_A_DEV_UUID,
+	HALO_BLK_A_DEV_ROLE,
+	HALO_BLK_A_DEV_PEER_ROLE,
+	HALO_BLK_A_DEV_DISK_STATE,
+	HALO_BLK_A_DEV_PEER_DISK_STATE,
+	HALO_BLK_A_DEV_CONN_STATE,
+	HALO_BLK_A_DEV_OUT_OF_SYNC,
+	HALO_BLK_A_DEV_CURRENT_GEN,
+	HALO_BLK_A_DEV_OPEN_COUNT,
+
+	__HALO_BLK_A_DEV_MAX,
+	HALO_BLK_A_DEV_MAX = (__HALO_BLK_A_DEV_MAX - 1)
+};
+
+enum {
+	HALO_BLK_CMD_DEV_CREATE = 1,
+	HALO_BLK_CMD_DEV_DESTROY,
+	HALO_BLK_CMD_DEV_GET,
+	HALO_BLK_CMD_DEV_PRIMARY,
+	HALO_BLK_CMD_DEV_SECONDARY,
+	HALO_BLK_CMD_DEV_NTF,
+	HALO_BLK_CMD_DEV_DEL_NTF,
+
+	__HALO_BLK_CMD_MAX,
+	HALO_BLK_CMD_MAX = (__HALO_BLK_CMD_MAX - 1)
+};
+
+#define HALO_BLK_MCGRP_EVENTS	"events"
+
+#endif /* _UAPI_LINUX_HALO_BLK_H */

@@ -1,0 +1,613 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The halo authors.
+ *
+ * /dev/haloN: the blk-mq front end, the backing and metadata devices, the
+ * superblock, roles. Every request is cloned, bio by bio, onto the backing
+ * device at the same sector (the data area starts at sector 0).
+ *
+ * Locking: halo_blk_lock (the device list, create and destroy), then
+ * dev->lock (role, states, superblock).
+ */
+
+#include "device.h"
+#include "netlink.h"
+#include "../halo_api.h"
+
+#include <linux/random.h>
+#include <net/net_namespace.h>
+#include <linux/slab.h>
+#include <net/netlink.h>
+
+/* guards halo_blk_devs, and creating and destroying devices */
+DEFINE_MUTEX(halo_blk_lock);
+LIST_HEAD(halo_blk_devs);
+int halo_blk_major;
+
+static const char * const halo_blk_roles[] = {
+	[HALO_BLK_ROLE_UNKNOWN] = "Unknown",
+	[HALO_BLK_ROLE_SECONDARY] = "Secondary",
+	[HALO_BLK_ROLE_PRIMARY] = "Primary",
+};
+
+static const char * const halo_blk_disk_states[] = {
+	[HALO_BLK_DISK_STATE_DISKLESS] = "Diskless",
+	[HALO_BLK_DISK_STATE_INCONSISTENT] = "Inconsistent",
+	[HALO_BLK_DISK_STATE_OUTDATED] = "Outdated",
+	[HALO_BLK_DISK_STATE_DUNKNOWN] = "DUnknown",
+	[HALO_BLK_DISK_STATE_CONSISTENT] = "Consistent",
+	[HALO_BLK_DISK_STATE_UPTODATE] = "UpToDate",
+};
+
+static const char * const halo_blk_conn_states[] = {
+	[HALO_BLK_CONN_STATE_STANDALONE] = "StandAlone",
+};
+
+const char *halo_blk_role_name(enum halo_blk_role role)
+{
+	return role < ARRAY_SIZE(halo_blk_roles) ? halo_blk_roles[role] : "?";
+}
+
+const char *halo_blk_disk_state_name(enum halo_blk_disk_state state)
+{
+	return state < ARRAY_SIZE(halo_blk_disk_states) ?
+	       halo_blk_disk_states[state] : "?";
+}
+
+const char *halo_blk_conn_state_name(enum halo_blk_conn_state state)
+{
+	return state < ARRAY_SIZE(halo_blk_conn_states) ?
+	       halo_blk_conn_states[state] : "?";
+}
+
+u64 halo_blk_size_bytes(const struct halo_blk_dev *dev)
+{
+	return dev->sb.layout.data_blocks << HALO_MD_BLOCK_SHIFT;
+}
+
+u64 halo_blk_md_bytes(const struct halo_blk_dev *dev)
+{
+	return dev->sb.layout.md_blocks << HALO_MD_BLOCK_SHIFT;
+}
+
+/* Without a peer, the bitmap is all the peer will lack: all of it, or none. */
+u64 halo_blk_out_of_sync(const struct halo_blk_dev *dev)
+{
+	return dev->sb.flags & HALO_MD_F_FULL_SYNC ? halo_blk_size_bytes(dev) : 0;
+}
+
+/* -- I/O ------------------------------------------------------------- */
+
+static void halo_blk_req_put(struct request *rq)
+{
+	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
+
+	if (atomic_dec_and_test(&req->pending))
+		blk_mq_complete_request(rq);
+}
+
+static void halo_blk_clone_end(struct bio *clone)
+{
+	struct request *rq = clone->bi_private;
+	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
+
+	if (clone->bi_status)
+		cmpxchg(&req->status, BLK_STS_OK, clone->bi_status);
+	bio_put(clone);
+	halo_blk_req_put(rq);
+}
+
+static void halo_blk_submit(struct request *rq, struct bio *clone)
+{
+	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
+
+	clone->bi_end_io = halo_blk_clone_end;
+	clone->bi_private = rq;
+	atomic_inc(&req->pending);
+	submit_bio_noacct(clone);
+}
+
+static blk_status_t halo_blk_queue_rq(struct blk_mq_hw_ctx *hctx,
+				      const struct blk_mq_queue_data *bd)
+{
+	struct request *rq = bd->rq;
+	struct halo_blk_dev *dev = rq->q->queuedata;
+	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
+	struct block_device *bdev = dev->disk.bdev;
+	struct bio *bio, *clone;
+
+	/*
+	 * A secondary refuses opens, so writes come only from a primary; a
+	 * demotion waits for the writers to close. This is the last line.
+	 */
+	if (op_is_write(req_op(rq)) &&
+	    READ_ONCE(dev->role) != HALO_BLK_ROLE_PRIMARY)
+		return BLK_STS_IOERR;
+
+	blk_mq_start_request(rq);
+	req->dev = dev;
+	req->status = BLK_STS_OK;
+	atomic_set(&req->pending, 1);
+
+	if (req_op(rq) == REQ_OP_FLUSH) {
+		clone = bio_alloc_bioset(bdev, 0, REQ_OP_WRITE | REQ_PREFLUSH,
+					 GFP_NOIO, &dev->bs);
+		halo_blk_submit(rq, clone);
+	} else {
+		__rq_for_each_bio(bio, rq) {
+			clone = bio_alloc_clone(bdev, bio, GFP_NOIO, &dev->bs);
+			if (!clone) {
+				cmpxchg(&req->status, BLK_STS_OK, BLK_STS_RESOURCE);
+				break;
+			}
+			halo_blk_submit(rq, clone);
+		}
+	}
+	halo_blk_req_put(rq);
+	return BLK_STS_OK;
+}
+
+static void halo_blk_complete(struct request *rq)
+{
+	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
+
+	blk_mq_end_request(rq, req->status);
+}
+
+static const struct blk_mq_ops halo_blk_mq_ops = {
+	.queue_rq = halo_blk_queue_rq,
+	.complete = halo_blk_complete,
+};
+
+/*
+ * Opens: a primary takes any; a secondary none, as DRBD 8.4 (writes
+ * -EROFS, reads -EMEDIUMTYPE), so that no reader caches data the primary
+ * is about to change, and a demotion can wait for a device nobody holds.
+ */
+static int halo_blk_open(struct gendisk *gd, bool write)
+{
+	struct halo_blk_dev *dev = gd->private_data;
+	int ret = 0;
+
+	mutex_lock(&dev->lock);
+	if (dev->role != HALO_BLK_ROLE_PRIMARY)
+		ret = write ? -EROFS : -EMEDIUMTYPE;
+	else
+		dev->open_count++;
+	mutex_unlock(&dev->lock);
+	return ret;
+}
+
+static void halo_blk_release(struct gendisk *gd)
+{
+	struct halo_blk_dev *dev = gd->private_data;
+
+	mutex_lock(&dev->lock);
+	dev->open_count--;
+	mutex_unlock(&dev->lock);
+}
+
+HALO_BLK_OPEN_OPS(halo_blk_open, halo_blk_release)
+
+static const struct block_device_operations halo_blk_fops = {
+	.owner = THIS_MODULE,
+	.open = halo_blk_open_compat,
+	.release = halo_blk_release_compat,
+};
+
+/* -- metadata -------------------------------------------------------- */
+
+static int halo_md_io(struct halo_blk_dev *dev, u64 block, blk_opf_t opf)
+{
+	struct bio_vec bvec;
+	struct bio bio;
+	int ret;
+
+	bio_init(&bio, dev->meta.bdev, &bvec, 1, opf);
+	bio.bi_iter.bi_sector = block << (HALO_MD_BLOCK_SHIFT - SECTOR_SHIFT);
+	__bio_add_page(&bio, dev->md_page, HALO_MD_BLOCK, 0);
+	ret = submit_bio_wait(&bio);
+	bio_uninit(&bio);
+	return ret;
+}
+
+/* Write @sb, durably, and make it the device's. */
+static int halo_md_write_sb(struct halo_blk_dev *dev, const struct halo_md_sb *sb)
+{
+	int ret;
+
+	halo_md_sb_encode(sb, page_address(dev->md_page));
+	ret = halo_md_io(dev, sb->layout.sb_block,
+			 REQ_OP_WRITE | REQ_SYNC | REQ_META | REQ_PREFLUSH | REQ_FUA);
+	if (ret)
+		return ret;
+	dev->sb = *sb;
+	return 0;
+}
+
+static enum halo_blk_disk_state halo_md_disk_state(const struct halo_md_sb *sb)
+{
+	/*
+	 * As DRBD with fencing dont-care: a disk that was UpToDate is again,
+	 * one that was only Consistent is Outdated, anything else needs a
+	 * sync.
+	 */
+	if (!(sb->flags & HALO_MD_F_CONSISTENT))
+		return HALO_BLK_DISK_STATE_INCONSISTENT;
+	if (sb->flags & HALO_MD_F_OUTDATED || !(sb->flags & HALO_MD_F_UPTODATE))
+		return HALO_BLK_DISK_STATE_OUTDATED;
+	return HALO_BLK_DISK_STATE_UPTODATE;
+}
+
+/*
+ * Read the metadata, or write fresh metadata where there is none. Metadata
+ * that is there but wrong is refused, never rewritten.
+ */
+static int halo_md_attach(struct halo_blk_dev *dev, const char *cluster,
+			  u32 node_id, struct netlink_ext_ack *extack)
+{
+	struct halo_md_layout want;
+	struct halo_md_sb sb;
+	const char *why;
+	int ret;
+
+	if (dev->meta.bdev == dev->disk.bdev)
+		ret = halo_md_layout_internal(bdev_nr_bytes(dev->disk.bdev), &want);
+	else
+		ret = halo_md_layout_external(bdev_nr_bytes(dev->disk.bdev),
+					      bdev_nr_bytes(dev->meta.bdev), &want);
+	if (ret == -ENOSPC) {
+		NL_SET_ERR_MSG_FMT(extack,
+				   "%s is too small: 1 MiB of data and the metadata at least",
+				   dev->meta.bdev == dev->disk.bdev ? "backing device" :
+				   "backing or metadata device");
+		return ret;
+	}
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "backing device is too big (at most 16 TiB)");
+		return ret;
+	}
+
+	ret = halo_md_io(dev, want.sb_block, REQ_OP_READ | REQ_META);
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "cannot read the metadata superblock");
+		return ret;
+	}
+	ret = halo_md_sb_decode(page_address(dev->md_page), &sb, &why);
+	if (ret == -ENODATA) {
+		/* nothing there: fresh metadata, Inconsistent until synced */
+		memset(&sb, 0, sizeof(sb));
+		sb.flags = HALO_MD_F_AL_CLEAN | HALO_MD_F_FULL_SYNC;
+		sb.node_id = node_id;
+		get_random_bytes(sb.uuid, sizeof(sb.uuid));
+		strscpy(sb.cluster, cluster, sizeof(sb.cluster));
+		strscpy(sb.name, dev->name, sizeof(sb.name));
+		sb.layout = want;
+		ret = halo_md_write_sb(dev, &sb);
+		if (ret)
+			NL_SET_ERR_MSG(extack, "cannot write the metadata superblock");
+		return ret;
+	}
+	if (ret) {
+		NL_SET_ERR_MSG_FMT(extack, "metadata refused: %s", why);
+		return ret;
+	}
+	if (strcmp(sb.cluster, cluster) || strcmp(sb.name, dev->name)) {
+		NL_SET_ERR_MSG_FMT(extack,
+				   "metadata belongs to device %s of cluster %.24s",
+				   sb.name, sb.cluster);
+		return -EEXIST;
+	}
+	if (!halo_md_layout_equal(&sb.layout, &want)) {
+		NL_SET_ERR_MSG_FMT(extack,
+				   "metadata is for a %llu KiB device: resizing is not supported",
+				   (unsigned long long)sb.layout.data_blocks *
+				   (HALO_MD_BLOCK / 1024));
+		return -EINVAL;
+	}
+	dev->sb = sb;
+	return 0;
+}
+
+/* -- create, destroy ------------------------------------------------- */
+
+struct halo_blk_dev *halo_blk_dev_find(struct net *net, const char *name)
+{
+	struct halo_blk_dev *dev;
+
+	lockdep_assert_held(&halo_blk_lock);
+	list_for_each_entry(dev, &halo_blk_devs, list)
+		if (net_eq(dev->net, net) && !strcmp(dev->name, name))
+			return dev;
+	return NULL;
+}
+
+static bool halo_blk_minor_used(u32 minor)
+{
+	struct halo_blk_dev *dev;
+
+	list_for_each_entry(dev, &halo_blk_devs, list)
+		if (dev->minor == minor)
+			return true;
+	return false;
+}
+
+static int halo_blk_open_backing(struct halo_blk_dev *dev, const char *path,
+				 struct halo_bdev *b, const char *what,
+				 struct netlink_ext_ack *extack)
+{
+	int ret = halo_bdev_open(path, dev, b);
+
+	switch (ret) {
+	case 0:
+		return 0;
+	case -EBUSY:
+		NL_SET_ERR_MSG_FMT(extack, "%s is in use", what);
+		break;
+	case -ENOENT:
+		NL_SET_ERR_MSG_FMT(extack, "%s does not exist", what);
+		break;
+	case -ENOTBLK:
+		NL_SET_ERR_MSG_FMT(extack, "%s is not a block device", what);
+		break;
+	default:
+		NL_SET_ERR_MSG_FMT(extack, "cannot open the %s", what);
+	}
+	return ret;
+}
+
+static void halo_blk_limits(struct halo_blk_dev *dev, struct halo_queue_limits *hl)
+{
+	struct block_device *bdev = dev->disk.bdev;
+
+	/* 4 KiB blocks: what the bitmap tracks, and what every disk takes */
+	hl->logical_block_size = max_t(unsigned int, bdev_logical_block_size(bdev), 512);
+	hl->physical_block_size = max_t(unsigned int,
+					bdev_physical_block_size(bdev), HALO_MD_BLOCK);
+	hl->max_hw_sectors = queue_max_hw_sectors(bdev_get_queue(bdev));
+	hl->max_discard_sectors = bdev_max_discard_sectors(bdev);
+	hl->discard_granularity = hl->max_discard_sectors ?
+		max_t(unsigned int, bdev_discard_granularity(bdev), HALO_MD_BLOCK) : 0;
+	hl->max_write_zeroes_sectors = bdev_write_zeroes_sectors(bdev);
+}
+
+static void halo_blk_dev_free(struct halo_blk_dev *dev)
+{
+	if (dev->meta.bdev != dev->disk.bdev)
+		halo_bdev_close(&dev->meta);
+	halo_bdev_close(&dev->disk);
+	if (dev->md_page)
+		__free_page(dev->md_page);
+	bioset_exit(&dev->bs);
+	mutex_destroy(&dev->lock);
+	kfree(dev);
+}
+
+int halo_blk_dev_create(struct net *net, const struct halo_blk_create *cr,
+			struct netlink_ext_ack *extack)
+{
+	struct halo_queue_limits hl;
+	struct halo_view_info *view;
+	struct halo_blk_dev *dev;
+	struct gendisk *gd;
+	int ret;
+
+	lockdep_assert_held(&halo_blk_lock);
+	if (halo_blk_dev_find(net, cr->name)) {
+		NL_SET_ERR_MSG_FMT(extack, "device %s exists", cr->name);
+		return -EEXIST;
+	}
+	if (halo_blk_minor_used(cr->minor)) {
+		NL_SET_ERR_MSG_FMT(extack, "minor %u is in use", cr->minor);
+		return -EBUSY;
+	}
+	view = kmalloc(sizeof(*view), GFP_KERNEL);
+	if (!view)
+		return -ENOMEM;
+	ret = halo_view_get(net, view);
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "no cluster in this network namespace: create one first");
+		goto err_view;
+	}
+
+	ret = -ENOMEM;
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		goto err_view;
+	mutex_init(&dev->lock);
+	dev->net = net;
+	dev->minor = cr->minor;
+	dev->role = HALO_BLK_ROLE_SECONDARY;
+	strscpy(dev->name, cr->name, sizeof(dev->name));
+	strscpy(dev->disk_path, cr->disk, sizeof(dev->disk_path));
+	strscpy(dev->meta_path, cr->meta ?: "internal", sizeof(dev->meta_path));
+	ret = bioset_init(&dev->bs, BIO_POOL_SIZE, 0, BIOSET_NEED_BVECS);
+	if (ret)
+		goto err_free;
+	dev->md_page = alloc_page(GFP_KERNEL);
+	if (!dev->md_page) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+
+	ret = halo_blk_open_backing(dev, cr->disk, &dev->disk, "backing device", extack);
+	if (ret)
+		goto err_free;
+	if (!cr->meta || !strcmp(cr->meta, "internal")) {
+		dev->meta.bdev = dev->disk.bdev;
+	} else {
+		ret = halo_blk_open_backing(dev, cr->meta, &dev->meta,
+					    "metadata device", extack);
+		if (ret)
+			goto err_free;
+	}
+	ret = halo_md_attach(dev, view->cluster, view->local_id, extack);
+	if (ret)
+		goto err_free;
+	dev->disk_state = halo_md_disk_state(&dev->sb);
+
+	dev->tag_set.ops = &halo_blk_mq_ops;
+	dev->tag_set.nr_hw_queues = 1;
+	dev->tag_set.queue_depth = 128;
+	dev->tag_set.numa_node = NUMA_NO_NODE;
+	dev->tag_set.cmd_size = sizeof(struct halo_blk_req);
+	dev->tag_set.flags = BLK_MQ_F_SHOULD_MERGE | BLK_MQ_F_BLOCKING;
+	dev->tag_set.driver_data = dev;
+	ret = blk_mq_alloc_tag_set(&dev->tag_set);
+	if (ret)
+		goto err_free;
+
+	halo_blk_limits(dev, &hl);
+	gd = halo_blk_alloc_disk(&dev->tag_set, &hl, dev);
+	if (IS_ERR(gd)) {
+		ret = PTR_ERR(gd);
+		goto err_tags;
+	}
+	dev->gd = gd;
+	gd->major = halo_blk_major;
+	gd->first_minor = cr->minor;
+	gd->minors = 1;
+	gd->fops = &halo_blk_fops;
+	gd->private_data = dev;
+	gd->flags |= GENHD_FL_NO_PART;
+	snprintf(gd->disk_name, DISK_NAME_LEN, "halo%u", cr->minor);
+	set_capacity(gd, dev->sb.layout.data_blocks << (HALO_MD_BLOCK_SHIFT - SECTOR_SHIFT));
+	set_disk_ro(gd, true);	/* secondary */
+	ret = device_add_disk(NULL, gd, halo_blk_attr_groups);
+	if (ret)
+		goto err_disk;
+
+	list_add_tail(&dev->list, &halo_blk_devs);
+	kfree(view);
+	mutex_lock(&dev->lock);
+	halo_blk_nl_notify(dev);
+	mutex_unlock(&dev->lock);
+	return 0;
+
+err_disk:
+	put_disk(gd);
+err_tags:
+	blk_mq_free_tag_set(&dev->tag_set);
+err_free:
+	halo_blk_dev_free(dev);
+err_view:
+	kfree(view);
+	return ret;
+}
+
+static void halo_blk_dev_remove(struct halo_blk_dev *dev)
+{
+	lockdep_assert_held(&halo_blk_lock);
+	list_del(&dev->list);
+	del_gendisk(dev->gd);	/* waits for I/O; later opens fail */
+	put_disk(dev->gd);
+	blk_mq_free_tag_set(&dev->tag_set);
+	halo_blk_dev_free(dev);
+}
+
+int halo_blk_dev_destroy(struct halo_blk_dev *dev, struct netlink_ext_ack *extack)
+{
+	lockdep_assert_held(&halo_blk_lock);
+	mutex_lock(&dev->lock);
+	if (dev->role == HALO_BLK_ROLE_PRIMARY) {
+		mutex_unlock(&dev->lock);
+		NL_SET_ERR_MSG(extack, "device is primary: make it secondary first");
+		return -EBUSY;
+	}
+	mutex_unlock(&dev->lock);
+	halo_blk_nl_notify_del(dev);
+	halo_blk_dev_remove(dev);
+	return 0;
+}
+
+/*
+ * The namespace is going away, or the module: nobody is left to demote
+ * the devices. A primary's superblock keeps its primary flag, as after a
+ * crash, which is what it is to the peer.
+ */
+void halo_blk_dev_destroy_all(struct net *net)
+{
+	struct halo_blk_dev *dev, *tmp;
+
+	mutex_lock(&halo_blk_lock);
+	list_for_each_entry_safe(dev, tmp, &halo_blk_devs, list) {
+		if (net && !net_eq(dev->net, net))
+			continue;
+		halo_blk_nl_notify_del(dev);
+		halo_blk_dev_remove(dev);
+	}
+	mutex_unlock(&halo_blk_lock);
+}
+
+/* -- roles ----------------------------------------------------------- */
+
+int halo_blk_dev_primary(struct halo_blk_dev *dev, bool force,
+			 struct netlink_ext_ack *extack)
+{
+	struct halo_md_sb sb;
+	int ret = 0;
+
+	mutex_lock(&dev->lock);
+	if (dev->role == HALO_BLK_ROLE_PRIMARY)
+		goto out;
+	sb = dev->sb;
+	if (dev->disk_state != HALO_BLK_DISK_STATE_UPTODATE) {
+		if (!force) {
+			NL_SET_ERR_MSG_FMT(extack,
+					   "disk is %s: promote with force to make it the newest",
+					   halo_blk_disk_state_name(dev->disk_state));
+			ret = -EINVAL;
+			goto out;
+		}
+		/* a new generation: this data is now the newest */
+		sb.gen[HALO_MD_GEN_HISTORY1] = sb.gen[HALO_MD_GEN_HISTORY0];
+		sb.gen[HALO_MD_GEN_HISTORY0] = sb.gen[HALO_MD_GEN_CURRENT];
+		sb.gen[HALO_MD_GEN_CURRENT] = get_random_u64() | 1;
+		sb.flags |= HALO_MD_F_CONSISTENT | HALO_MD_F_UPTODATE;
+		sb.flags &= ~HALO_MD_F_OUTDATED;
+	}
+	sb.flags |= HALO_MD_F_PRIMARY;
+	ret = halo_md_write_sb(dev, &sb);
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "cannot write the metadata superblock");
+		goto out;
+	}
+	dev->disk_state = HALO_BLK_DISK_STATE_UPTODATE;
+	WRITE_ONCE(dev->role, HALO_BLK_ROLE_PRIMARY);
+	set_disk_ro(dev->gd, false);
+	halo_blk_nl_notify(dev);
+out:
+	mutex_unlock(&dev->lock);
+	return ret;
+}
+
+int halo_blk_dev_secondary(struct halo_blk_dev *dev,
+			   struct netlink_ext_ack *extack)
+{
+	struct halo_md_sb sb;
+	int ret = 0;
+
+	mutex_lock(&dev->lock);
+	if (dev->role == HALO_BLK_ROLE_SECONDARY)
+		goto out;
+	if (dev->open_count) {
+		NL_SET_ERR_MSG_FMT(extack, "device is held open (%u)", dev->open_count);
+		ret = -EBUSY;
+		goto out;
+	}
+	WRITE_ONCE(dev->role, HALO_BLK_ROLE_SECONDARY);
+	set_disk_ro(dev->gd, true);
+	/* every write was completed before the last close: make them durable */
+	ret = blkdev_issue_flush(dev->disk.bdev);
+	sb = dev->sb;
+	sb.flags &= ~HALO_MD_F_PRIMARY;
+	if (!ret)
+		ret = halo_md_write_sb(dev, &sb);
+	if (ret)
+		/* the primary flag stays: the next attach treats it as a crash */
+		NL_SET_ERR_MSG(extack, "secondary, but the metadata could not be written");
+	halo_blk_nl_notify(dev);
+out:
+	mutex_unlock(&dev->lock);
+	return ret;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Copyright (C) 2026 The halo authors.
+ */
+#ifndef _HALO_BLK_DEVICE_H
+#define _HALO_BLK_DEVICE_H
+
+#include "meta.h"
+
+#include <linux/blk-mq.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <uapi/linux/halo_blk.h>
+
+struct netlink_ext_ack;
+
+/*
+ * A replicated device. Created and destroyed under halo_blk_lock, which
+ * also guards the device list; everything below lock is guarded by it.
+ */
+struct halo_blk_dev {
+	struct list_head list;	/* halo_blk_devs */
+	struct net *net;	/* its namespace: no reference, see netns exit */
+	char name[HALO_BLK_NAME_MAX];
+	u32 minor;
+	char disk_path[HALO_BLK_PATH_MAX];
+	char meta_path[HALO_BLK_PATH_MAX];	/* "internal" */
+
+	struct halo_bdev disk;
+	struct halo_bdev meta;	/* bdev is disk's for internal metadata */
+	struct page *md_page;	/* superblock I/O */
+
+	struct blk_mq_tag_set tag_set;
+	struct gendisk *gd;
+	struct bio_set bs;
+
+	struct mutex lock;	/* guards everything below */
+	struct halo_md_sb sb;	/* as last written */
+	enum halo_blk_role role;
+	enum halo_blk_disk_state disk_state;
+	unsigned int open_count;
+};
+
+/* Per request of /dev/haloN, in its PDU. */
+struct halo_blk_req {
+	struct halo_blk_dev *dev;
+	atomic_t pending;	/* clones in flight, plus one while submitting */
+	blk_status_t status;	/* the first error */
+};
+
+extern struct mutex halo_blk_lock;
+extern struct list_head halo_blk_devs;
+extern int halo_blk_major;
+
+struct halo_blk_create {
+	const char *name;
+	u32 minor;
+	const char *disk;
+	const char *meta;	/* NULL or "internal": internal */
+};
+
+int halo_blk_dev_create(struct net *net, const struct halo_blk_create *cr,
+			struct netlink_ext_ack *extack);
+int halo_blk_dev_destroy(struct halo_blk_dev *dev, struct netlink_ext_ack *extack);
+void halo_blk_dev_destroy_all(struct net *net);
+struct halo_blk_dev *halo_blk_dev_find(struct net *net, const char *name);
+int halo_blk_dev_primary(struct halo_blk_dev *dev, bool force,
+			 struct netlink_ext_ack *extack);
+int halo_blk_dev_secondary(struct halo_blk_dev *dev,
+			   struct netlink_ext_ack *extack);
+
+u64 halo_blk_size_bytes(const struct halo_blk_dev *dev);
+u64 halo_blk_md_bytes(const struct halo_blk_dev *dev);
+u64 halo_blk_out_of_sync(const struct halo_blk_dev *dev);
+
+const char *halo_blk_role_name(enum halo_blk_role role);
+const char *halo_blk_disk_state_name(enum halo_blk_disk_state state);
+const char *halo_blk_conn_state_name(enum halo_blk_conn_state state);
+
+extern const struct attribute_group *halo_blk_attr_groups[];
+
+#endif /* _HALO_BLK_DEVICE_H */

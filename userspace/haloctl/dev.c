@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The halo authors.
+ *
+ * haloctl dev: replicated block devices (the "halo_blk" family).
+ */
+#include "haloctl.h"
+#include "nl.h"
+#include "print.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/halo_blk.h>
+#include <stdio.h>
+#include <string.h>
+
+static void dev_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: haloctl dev create NAME minor N disk PATH [meta-disk internal|PATH]\n"
+		"       haloctl dev destroy NAME\n"
+		"       haloctl dev primary NAME [force]\n"
+		"       haloctl dev secondary NAME\n"
+		"       haloctl dev show [NAME]\n"
+		"       haloctl dev help\n"
+		"\n"
+		"create: NAME 1-31 bytes, unique in this network namespace; the device is\n"
+		"  /dev/haloN, N 0-%u, unique on the machine. Metadata takes the end of\n"
+		"  the backing device (internal, the default) or a device of its own.\n"
+		"  Existing halo metadata is checked and used; a device without any gets\n"
+		"  fresh metadata and starts Inconsistent. Needs a cluster instance.\n"
+		"primary: only an UpToDate disk; force makes this disk's data the newest.\n"
+		"secondary: refused while /dev/haloN is held open.\n"
+		"destroy: only a secondary.\n"
+		"show: role, disk state, connection, peer, out-of-sync bytes, size.\n"
+		"  With -j: one device's object, or {\"devices\": [...]} for all.\n",
+		HALO_BLK_MAX_MINOR);
+}
+
+static const char *const role_names[] = {
+	[HALO_BLK_ROLE_UNKNOWN] = "Unknown",
+	[HALO_BLK_ROLE_SECONDARY] = "Secondary",
+	[HALO_BLK_ROLE_PRIMARY] = "Primary",
+};
+
+static const char *const disk_names[] = {
+	[HALO_BLK_DISK_STATE_DISKLESS] = "Diskless",
+	[HALO_BLK_DISK_STATE_INCONSISTENT] = "Inconsistent",
+	[HALO_BLK_DISK_STATE_OUTDATED] = "Outdated",
+	[HALO_BLK_DISK_STATE_DUNKNOWN] = "DUnknown",
+	[HALO_BLK_DISK_STATE_CONSISTENT] = "Consistent",
+	[HALO_BLK_DISK_STATE_UPTODATE] = "UpToDate",
+};
+
+static const char *const conn_names[] = {
+	[HALO_BLK_CONN_STATE_STANDALONE] = "StandAlone",
+};
+
+#define NAME_OF(table, v) \
+	((v) < sizeof(table) / sizeof(table[0]) && table[v] ? table[v] : "unknown")
+
+struct nla_policy dev_policy[HALO_BLK_A_DEV_MAX + 1] = {
+	[HALO_BLK_A_DEV_NAME] = { .type = NLA_STRING },
+	[HALO_BLK_A_DEV_MINOR] = { .type = NLA_U32 },
+	[HALO_BLK_A_DEV_DISK] = { .type = NLA_STRING },
+	[HALO_BLK_A_DEV_META_DISK] = { .type = NLA_STRING },
+	[HALO_BLK_A_DEV_SIZE] = { .type = NLA_U64 },
+	[HALO_BLK_A_DEV_MD_SIZE] = { .type = NLA_U64 },
+	[HALO_BLK_A_DEV_UUID] = { .type = NLA_UNSPEC },
+	[HALO_BLK_A_DEV_ROLE] = { .type = NLA_U32 },
+	[HALO_BLK_A_DEV_PEER_ROLE] = { .type = NLA_U32 },
+	[HALO_BLK_A_DEV_DISK_STATE] = { .type = NLA_U32 },
+	[HALO_BLK_A_DEV_PEER_DISK_STATE] = { .type = NLA_U32 },
+	[HALO_BLK_A_DEV_CONN_STATE] = { .type = NLA_U32 },
+	[HALO_BLK_A_DEV_OUT_OF_SYNC] = { .type = NLA_U64 },
+	[HALO_BLK_A_DEV_CURRENT_GEN] = { .type = NLA_U64 },
+	[HALO_BLK_A_DEV_OPEN_COUNT] = { .type = NLA_U32 },
+};
+
+/*
+ * A dev-get reply or a dev event. The JSON keys are the spec's names;
+ * "disk" is the disk state (as "peer-disk"), "backing-disk" the path.
+ */
+int print_dev_msg(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[HALO_BLK_A_DEV_MAX + 1];
+	char uuid[33];
+	const uint8_t *u;
+	int i;
+
+	(void)arg;
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, HALO_BLK_A_DEV_MAX, dev_policy) < 0 ||
+	    !tb[HALO_BLK_A_DEV_NAME]) {
+		errorf("malformed reply from the kernel");
+		return -EINVAL;
+	}
+	print_string("name", "%s", nla_get_string(tb[HALO_BLK_A_DEV_NAME]));
+	if (tb[HALO_BLK_A_DEV_MINOR])
+		print_u64("minor", " /dev/halo%" PRIu64, nla_get_u32(tb[HALO_BLK_A_DEV_MINOR]));
+	if (tb[HALO_BLK_A_DEV_ROLE])
+		print_string("role", " role:%s",
+			     NAME_OF(role_names, nla_get_u32(tb[HALO_BLK_A_DEV_ROLE])));
+	if (tb[HALO_BLK_A_DEV_DISK_STATE])
+		print_string("disk", " disk:%s",
+			     NAME_OF(disk_names, nla_get_u32(tb[HALO_BLK_A_DEV_DISK_STATE])));
+	if (tb[HALO_BLK_A_DEV_CONN_STATE])
+		print_string("connection", " connection:%s",
+			     NAME_OF(conn_names, nla_get_u32(tb[HALO_BLK_A_DEV_CONN_STATE])));
+	if (tb[HALO_BLK_A_DEV_PEER_ROLE])
+		print_string("peer-role", " peer-role:%s",
+			     NAME_OF(role_names, nla_get_u32(tb[HALO_BLK_A_DEV_PEER_ROLE])));
+	if (tb[HALO_BLK_A_DEV_PEER_DISK_STATE])
+		print_string("peer-disk", " peer-disk:%s",
+			     NAME_OF(disk_names,
+				     nla_get_u32(tb[HALO_BLK_A_DEV_PEER_DISK_STATE])));
+	if (tb[HALO_BLK_A_DEV_OUT_OF_SYNC])
+		print_u64("out-of-sync", " out-of-sync:%" PRIu64,
+			  nla_get_u64(tb[HALO_BLK_A_DEV_OUT_OF_SYNC]));
+	print_text("\n");
+	if (tb[HALO_BLK_A_DEV_SIZE])
+		print_u64("size", "    size %" PRIu64,
+			  nla_get_u64(tb[HALO_BLK_A_DEV_SIZE]));
+	if (tb[HALO_BLK_A_DEV_MD_SIZE])
+		print_u64("md-size", " md-size %" PRIu64,
+			  nla_get_u64(tb[HALO_BLK_A_DEV_MD_SIZE]));
+	if (tb[HALO_BLK_A_DEV_DISK])
+		print_string("backing-disk", " disk %s",
+			     nla_get_string(tb[HALO_BLK_A_DEV_DISK]));
+	if (tb[HALO_BLK_A_DEV_META_DISK])
+		print_string("meta-disk", " meta-disk %s",
+			     nla_get_string(tb[HALO_BLK_A_DEV_META_DISK]));
+	if (tb[HALO_BLK_A_DEV_OPEN_COUNT])
+		print_u64("open-count", " open %" PRIu64,
+			  nla_get_u32(tb[HALO_BLK_A_DEV_OPEN_COUNT]));
+	if (tb[HALO_BLK_A_DEV_CURRENT_GEN]) {
+		print_u64("current-gen", NULL, nla_get_u64(tb[HALO_BLK_A_DEV_CURRENT_GEN]));
+		print_text(" gen %016" PRIx64, nla_get_u64(tb[HALO_BLK_A_DEV_CURRENT_GEN]));
+	}
+	if (tb[HALO_BLK_A_DEV_UUID] && nla_len(tb[HALO_BLK_A_DEV_UUID]) == 16) {
+		u = nla_data(tb[HALO_BLK_A_DEV_UUID]);
+		for (i = 0; i < 16; i++)
+			snprintf(uuid + 2 * i, 3, "%02x", u[i]);
+		print_string("uuid", " uuid %s", uuid);
+	}
+	print_text("\n");
+	return 0;
+}
+
+static int show_one(struct nl_msg *msg, void *arg)
+{
+	int ret;
+
+	print_open_object(NULL);
+	ret = print_dev_msg(msg, arg);
+	print_close_object();
+	return ret;
+}
+
+static bool valid_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len >= 1 && len < HALO_BLK_NAME_MAX;
+}
+
+/* One request naming a device; @cb prints replies (NULL: none). */
+static int dev_request(uint8_t cmd, int flags, const char *name, bool force,
+		       int (*cb)(struct nl_msg *msg, void *arg))
+{
+	struct halo_nl nl;
+	struct nl_msg *msg;
+	int ret;
+
+	if (halo_nl_open(&nl, HALO_BLK_FAMILY_NAME, HALO_BLK_FAMILY_VERSION) < 0)
+		return 1;
+	msg = halo_nl_msg(&nl, cmd, flags);
+	if (!msg || (name && nla_put_string(msg, HALO_BLK_A_DEV_NAME, name) < 0) ||
+	    (force && nla_put_flag(msg, HALO_BLK_A_DEV_FORCE) < 0)) {
+		nlmsg_free(msg);
+		halo_nl_close(&nl);
+		errorf("out of memory");
+		return 1;
+	}
+	/* one device: its object; every device: {"devices": [...]} */
+	if (cb) {
+		print_begin(opts.json, opts.pretty);
+		if (!name)
+			print_open_array("devices");
+	}
+	ret = halo_nl_request(&nl, msg, name ? print_dev_msg : cb, NULL);
+	if (cb && !name)
+		print_close_array();
+	halo_nl_close(&nl);
+	if (ret < 0)
+		return 1;
+	if (cb)
+		print_end();
+	return 0;
+}
+
+static int dev_create(int argc, char **argv)
+{
+	const char *name, *disk = NULL, *meta = NULL;
+	struct halo_nl nl;
+	struct nl_msg *msg;
+	uint32_t minor = 0;
+	bool have_minor = false;
+	int ret;
+
+	if (argc < 1) {
+		errorf("dev create needs a device name");
+		return 1;
+	}
+	name = argv[0];
+	if (!valid_name(name)) {
+		errorf("invalid device name \"%s\" (1 to %d bytes)", name,
+		       HALO_BLK_NAME_MAX - 1);
+		return 1;
+	}
+	for (argc--, argv++; argc > 0; argc -= 2, argv += 2) {
+		if (argc < 2) {
+			errorf("\"%s\" needs a value", argv[0]);
+			return 1;
+		}
+		if (matches(argv[0], "minor")) {
+			if (!parse_u32(argv[1], 0, HALO_BLK_MAX_MINOR, &minor)) {
+				errorf("invalid minor \"%s\" (0 to %d)", argv[1],
+				       HALO_BLK_MAX_MINOR);
+				return 1;
+			}
+			have_minor = true;
+		} else if (matches(argv[0], "disk")) {
+			disk = argv[1];
+		} else if (matches(argv[0], "meta-disk")) {
+			meta = argv[1];
+		} else {
+			errorf("unknown dev create argument \"%s\" (use minor, disk, meta-disk)",
+			       argv[0]);
+			return 1;
+		}
+	}
+	if (!have_minor || !disk) {
+		errorf("dev create needs minor N and disk PATH");
+		return 1;
+	}
+	if (strlen(disk) >= HALO_BLK_PATH_MAX || (meta && strlen(meta) >= HALO_BLK_PATH_MAX)) {
+		errorf("device path too long (at most %d bytes)", HALO_BLK_PATH_MAX - 1);
+		return 1;
+	}
+	if (halo_nl_open(&nl, HALO_BLK_FAMILY_NAME, HALO_BLK_FAMILY_VERSION) < 0)
+		return 1;
+	msg = halo_nl_msg(&nl, HALO_BLK_CMD_DEV_CREATE, 0);
+	if (!msg || nla_put_string(msg, HALO_BLK_A_DEV_NAME, name) < 0 ||
+	    nla_put_u32(msg, HALO_BLK_A_DEV_MINOR, minor) < 0 ||
+	    nla_put_string(msg, HALO_BLK_A_DEV_DISK, disk) < 0 ||
+	    (meta && nla_put_string(msg, HALO_BLK_A_DEV_META_DISK, meta) < 0)) {
+		nlmsg_free(msg);
+		halo_nl_close(&nl);
+		errorf("out of memory");
+		return 1;
+	}
+	ret = halo_nl_request(&nl, msg, NULL, NULL);
+	halo_nl_close(&nl);
+	return ret < 0 ? 1 : 0;
+}
+
+/* dev destroy|secondary NAME, dev primary NAME [force] */
+static int dev_named(const char *verb, uint8_t cmd, bool may_force, int argc,
+		     char **argv)
+{
+	bool force = false;
+
+	if (argc < 1) {
+		errorf("dev %s needs a device name", verb);
+		return 1;
+	}
+	if (!valid_name(argv[0])) {
+		errorf("invalid device name \"%s\" (1 to %d bytes)", argv[0],
+		       HALO_BLK_NAME_MAX - 1);
+		return 1;
+	}
+	if (argc == 2 && may_force && matches(argv[1], "force")) {
+		force = true;
+	} else if (argc > 1) {
+		errorf("unknown dev %s argument \"%s\"%s", verb, argv[1],
+		       may_force ? " (use force)" : "");
+		return 1;
+	}
+	return dev_request(cmd, 0, argv[0], force, NULL);
+}
+
+static int dev_show(int argc, char **argv)
+{
+	if (argc > 1) {
+		errorf("dev show takes at most one device name");
+		return 1;
+	}
+	if (argc == 1 && !valid_name(argv[0])) {
+		errorf("invalid device name \"%s\" (1 to %d bytes)", argv[0],
+		       HALO_BLK_NAME_MAX - 1);
+		return 1;
+	}
+	return dev_request(HALO_BLK_CMD_DEV_GET, argc ? 0 : NLM_F_DUMP,
+			   argc ? argv[0] : NULL, false, show_one);
+}
+
+int do_dev(int argc, char **argv)
+{
+	if (argc < 1 || matches(argv[0], "show"))
+		return dev_show(argc ? argc - 1 : 0, argv + 1);
+	if (matches(argv[0], "help")) {
+		dev_usage(stdout);
+		return 0;
+	}
+	if (matches(argv[0], "create"))
+		return dev_create(argc - 1, argv + 1);
+	if (matches(argv[0], "destroy"))
+		return dev_named("destroy", HALO_BLK_CMD_DEV_DESTROY, false, argc - 1, argv + 1);
+	if (matches(argv[0], "primary"))
+		return dev_named("primary", HALO_BLK_CMD_DEV_PRIMARY, true, argc - 1, argv + 1);
+	if (matches(argv[0], "secondary"))
+		return dev_named("secondary", HALO_BLK_CMD_DEV_SECONDARY, false,
+				 argc - 1, argv + 1);
+	errorf("unknown dev command \"%s\" (use create/destroy/primary/secondary/show, or help)",
+	       argv[0]);
+	return 1;
+}
