@@ -154,9 +154,27 @@ static void halo_blk_complete(struct request *rq)
 	blk_mq_end_request(rq, req->status);
 }
 
+/*
+ * A flush of /dev/haloN completes from inside the backing device's flush
+ * completion, with that queue's flush lock held: a lock of the same class
+ * as ours to lockdep, which would call taking ours recursive. The two
+ * queues are never locked the other way round (ours never calls into the
+ * backing device's completion), so ours gets a class of its own, as
+ * nvme-loop's does.
+ */
+static struct lock_class_key halo_blk_fq_lock_key;
+
+static int halo_blk_init_hctx(struct blk_mq_hw_ctx *hctx, void *data,
+			      unsigned int hctx_idx)
+{
+	blk_mq_hctx_set_fq_lock_class(hctx, &halo_blk_fq_lock_key);
+	return 0;
+}
+
 static const struct blk_mq_ops halo_blk_mq_ops = {
 	.queue_rq = halo_blk_queue_rq,
 	.complete = halo_blk_complete,
+	.init_hctx = halo_blk_init_hctx,
 };
 
 /*
