@@ -381,6 +381,65 @@ TEST(crash_detected_within_bounds)
 	sim_free(&s);
 }
 
+static bool all_agree(struct sim *s, int from, int to, u64 members)
+{
+	int i;
+
+	for (i = from; i < to; i++)
+		if (s->mb[i]->view.members != members || !s->quorate[i] ||
+		    s->mb[i]->view.epoch != s->mb[from]->view.epoch)
+			return false;
+	return true;
+}
+
+/*
+ * The coordinator (node 1) of 16 drops off the network just long enough
+ * to be removed, and comes back at once, maybe before it noticed that it
+ * was gone (scripts/bench/membership does this): one view of 16 again,
+ * within a few seconds, whatever the timing.
+ */
+TEST(coordinator_back_right_after_removal_rejoins)
+{
+	static const unsigned int after_ms[] = { 0, 5, 20, 50, 100, 150, 300, 1000 };
+	struct sim s;
+	size_t k;
+	int j, round;
+	u64 t;
+
+	sim_init(&s, 16, 0);
+	s.delay_ms = 2;
+	s.jitter_ms = 3;
+	run(&s, 3000);
+	ASSERT_TRUE(all_agree(&s, 0, 16, 0xffff));
+	for (round = 0; round < 3; round++) {
+		for (k = 0; k < sizeof(after_ms) / sizeof(after_ms[0]); k++) {
+			for (j = 1; j < 16; j++)
+				s.cut[0][j] = s.cut[j][0] = true;
+			for (t = 0; t < 5000 && !all_agree(&s, 1, 16, 0xfffe); t++)
+				run(&s, 1);
+			ASSERT_TRUE(all_agree(&s, 1, 16, 0xfffe))
+				TH_LOG("round %d: node 1 not removed", round);
+			run(&s, after_ms[k] + round * 7);
+			for (j = 1; j < 16; j++)
+				s.cut[0][j] = s.cut[j][0] = false;
+			for (t = 0; t < 10000 && !all_agree(&s, 0, 16, 0xffff); t++)
+				run(&s, 1);
+			ASSERT_TRUE(all_agree(&s, 0, 16, 0xffff))
+				TH_LOG("round %d, back %u ms after removal: no view of 16 in 10 s; node 1 epoch %llu members %llx, node 2 epoch %llu members %llx",
+				       round, after_ms[k],
+				       (unsigned long long)s.mb[0]->view.epoch,
+				       (unsigned long long)s.mb[0]->view.members,
+				       (unsigned long long)s.mb[1]->view.epoch,
+				       (unsigned long long)s.mb[1]->view.members);
+			TH_LOG("round %d, back %u ms after removal: rejoined in %llu ms",
+			       round, after_ms[k], (unsigned long long)t);
+			ASSERT_EQ(NULL, s.violation);
+			run(&s, 500);
+		}
+	}
+	sim_free(&s);
+}
+
 TEST(majority_partition_alone_is_quorate)
 {
 	struct sim s;
