@@ -31,6 +31,7 @@ typedef __u64 u64;
 
 #define BIT(nr) (1UL << (nr))
 #define BIT_ULL(nr) (1ULL << (nr))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #define HALO_PURE_BE(bits)						\
 static inline u##bits get_unaligned_be##bits(const void *p)		\

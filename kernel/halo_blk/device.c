@@ -11,6 +11,7 @@
  */
 
 #include "device.h"
+#include "gen.h"
 #include "netlink.h"
 #include "../halo_api.h"
 
@@ -578,9 +579,7 @@ int halo_blk_dev_primary(struct halo_blk_dev *dev, bool force,
 			goto out;
 		}
 		/* a new generation: this data is now the newest */
-		sb.gen[HALO_MD_GEN_HISTORY1] = sb.gen[HALO_MD_GEN_HISTORY0];
-		sb.gen[HALO_MD_GEN_HISTORY0] = sb.gen[HALO_MD_GEN_CURRENT];
-		sb.gen[HALO_MD_GEN_CURRENT] = get_random_u64() | 1;
+		halo_gen_force(sb.gen, get_random_u64() | 1);
 		sb.flags |= HALO_MD_F_CONSISTENT | HALO_MD_F_UPTODATE;
 		sb.flags &= ~HALO_MD_F_OUTDATED;
 	}
