@@ -303,8 +303,28 @@ def corosync_run(n, token):
             "convergence_ms": stats(converge), "samples_detection_ms": detect}
 
 
+WATCHDOG = r"""
+echo 20 > /proc/sys/kernel/hung_task_timeout_secs 2>/dev/null
+# for scripts/vm-regs: where the kernel and halo's functions are
+echo 0 > /proc/sys/kernel/kptr_restrict
+grep -w -e _stext -e _etext /proc/kallsyms | sed 's/^/[kallsyms] /'
+grep '\[halo\]' /proc/kallsyms | grep ' [tT] ' | sed 's/^/[kallsyms] /'
+while sleep 15; do
+    echo "[watchdog] $(date +%T) load $(cut -d' ' -f1-3 /proc/loadavg)"
+    for d in /sys/kernel/halo/*/; do
+        [ -e "$d/epoch" ] || continue
+        echo "[watchdog]   node $(cat $d/node_id) epoch $(cat $d/epoch) quorate $(cat $d/quorate) members $(cat $d/members)"
+    done
+done
+"""
+
+
 def main():
     teardown()
+    if os.environ.get("BENCH_WATCHDOG"):
+        # where a run stalls: every instance's view every 15 s, from a
+        # shell that does not share the bench's interpreter
+        subprocess.Popen(["sh", "-c", WATCHDOG], stdout=sys.stderr)
     result = {"kernel": os.uname().release, "kills": KILLS, "halo": [], "corosync": []}
     for n in SIZES:
         result["halo"].append(halo_run(n))

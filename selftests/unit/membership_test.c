@@ -46,6 +46,7 @@ struct sim {
 	unsigned long inquorate_ms;	/* summed over nodes */
 	unsigned int seed;
 	const char *violation;
+	unsigned long sent[1 + __HALO_MB_KIND_MAX];	/* [0]: heartbeats */
 };
 
 static void sim_init(struct sim *s, int n, u32 qflags)
@@ -89,6 +90,7 @@ static void send_pkt(struct sim *s, int from, int to, int type,
 
 	if (s->down[from] || s->cut[from][to])
 		return;
+	s->sent[type + 1]++;
 	if (s->loss_pct && rnd(s) % 100 < s->loss_pct)
 		return;
 	if (s->q_len == Q_MAX)
@@ -422,6 +424,7 @@ TEST(coordinator_back_right_after_removal_rejoins)
 			run(&s, after_ms[k] + round * 7);
 			for (j = 1; j < 16; j++)
 				s.cut[0][j] = s.cut[j][0] = false;
+			memset(s.sent, 0, sizeof(s.sent));
 			for (t = 0; t < 10000 && !all_agree(&s, 0, 16, 0xffff); t++)
 				run(&s, 1);
 			ASSERT_TRUE(all_agree(&s, 0, 16, 0xffff))
@@ -431,8 +434,10 @@ TEST(coordinator_back_right_after_removal_rejoins)
 				       (unsigned long long)s.mb[0]->view.members,
 				       (unsigned long long)s.mb[1]->view.epoch,
 				       (unsigned long long)s.mb[1]->view.members);
-			TH_LOG("round %d, back %u ms after removal: rejoined in %llu ms",
-			       round, after_ms[k], (unsigned long long)t);
+			TH_LOG("round %d, back %u ms after removal: rejoined in %llu ms; sent %lu heartbeats, %lu propose, %lu ack, %lu nack, %lu commit",
+			       round, after_ms[k], (unsigned long long)t, s.sent[0],
+			       s.sent[1 + HALO_MB_PROPOSE], s.sent[1 + HALO_MB_ACK],
+			       s.sent[1 + HALO_MB_NACK], s.sent[1 + HALO_MB_COMMIT]);
 			ASSERT_EQ(NULL, s.violation);
 			run(&s, 500);
 		}
