@@ -75,6 +75,11 @@ expect_err "unprivileged create" "CAP_NET_ADMIN" \
 	on 1 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
 	haloctl dev create r0 minor 0 disk "$la"
 
+# device events in haloctl monitor, from before the first device on
+hctl 1 -j monitor > "$dir/mon" 2>&1 &
+monpid=$!
+wait_for 10 grep -q '"event": *"state"' "$dir/mon"
+
 # -- create: fresh metadata, Inconsistent, secondary --
 hctl 1 dev create r0 minor 0 disk "$la" || fail "dev create r0"
 [ -b /dev/halo0 ] || fail "/dev/halo0 missing"
@@ -143,10 +148,32 @@ hctl 1 dev destroy r0 || fail "dev destroy"
 [ -e /dev/halo0 ] && fail "/dev/halo0 still there after destroy"
 echo "ok: demote refused while open; destroy refused while primary"
 
+# what monitor saw: created, promoted, demoted, destroyed, in that order
+wait_for 10 grep -q '"event": *"dev-del"' "$dir/mon"
+kill $monpid
+/usr/bin/python3 - "$dir/mon" <<'PY' || fail "monitor: wrong device events: $(cat "$dir/mon")"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+ev = [e for e in ev if e["event"].startswith("dev")]
+got = [(e["event"], e.get("role"), e.get("disk")) for e in ev]
+want = [("dev", "Secondary", "Inconsistent"), ("dev", "Primary", "UpToDate"),
+        ("dev", "Secondary", "UpToDate"), ("dev-del", None, None)]
+assert got == want, got
+assert all(e["name"] == "r0" and e["minor"] == 0 for e in ev), ev
+PY
+echo "ok: monitor shows the device's events"
+
 # the metadata is found again: same generation, UpToDate, data kept
 hctl 1 dev create r0 minor 0 disk "$la" || fail "re-create r0"
 [ "$(dev_json 1 r0 disk)" = UpToDate ] || fail "re-created disk not UpToDate"
 [ "$(dev_json 1 r0 current-gen)" = "$gen" ] || fail "generation not kept"
+hctl 1 -j monitor > "$dir/mon2" 2>&1 &
+monpid=$!
+wait_for 10 grep -q '"event": *"dev"' "$dir/mon2"
+kill $monpid
+grep '"event": *"dev"' "$dir/mon2" | head -n 1 | grep -q '"name": *"r0".*"role": *"Secondary"' ||
+	fail "monitor's initial state has no r0: $(cat "$dir/mon2")"
+echo "ok: monitor's initial state lists the devices"
 hctl 1 dev primary r0 || fail "UpToDate disk not promoted without force"
 same_at /dev/halo0 || fail "data lost across destroy and create"
 hctl 1 dev secondary r0 && hctl 1 dev destroy r0 || fail "secondary + destroy"

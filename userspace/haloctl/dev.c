@@ -81,14 +81,13 @@ struct nla_policy dev_policy[HALO_BLK_A_DEV_MAX + 1] = {
  * A dev-get reply or a dev event. The JSON keys are the spec's names;
  * "disk" is the disk state (as "peer-disk"), "backing-disk" the path.
  */
-int print_dev_msg(struct nl_msg *msg, void *arg)
+static int print_dev(struct nl_msg *msg, bool one_line)
 {
 	struct nlattr *tb[HALO_BLK_A_DEV_MAX + 1];
 	char uuid[33];
 	const uint8_t *u;
 	int i;
 
-	(void)arg;
 	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, HALO_BLK_A_DEV_MAX, dev_policy) < 0 ||
 	    !tb[HALO_BLK_A_DEV_NAME]) {
 		errorf("malformed reply from the kernel");
@@ -116,9 +115,9 @@ int print_dev_msg(struct nl_msg *msg, void *arg)
 	if (tb[HALO_BLK_A_DEV_OUT_OF_SYNC])
 		print_u64("out-of-sync", " out-of-sync:%" PRIu64,
 			  nla_get_u64(tb[HALO_BLK_A_DEV_OUT_OF_SYNC]));
-	print_text("\n");
+	print_text(one_line ? "" : "\n   ");
 	if (tb[HALO_BLK_A_DEV_SIZE])
-		print_u64("size", "    size %" PRIu64,
+		print_u64("size", " size %" PRIu64,
 			  nla_get_u64(tb[HALO_BLK_A_DEV_SIZE]));
 	if (tb[HALO_BLK_A_DEV_MD_SIZE])
 		print_u64("md-size", " md-size %" PRIu64,
@@ -144,6 +143,17 @@ int print_dev_msg(struct nl_msg *msg, void *arg)
 	}
 	print_text("\n");
 	return 0;
+}
+
+int print_dev_msg(struct nl_msg *msg, void *arg)
+{
+	(void)arg;
+	return print_dev(msg, false);
+}
+
+int print_dev_line(struct nl_msg *msg)
+{
+	return print_dev(msg, true);
 }
 
 static int show_one(struct nl_msg *msg, void *arg)

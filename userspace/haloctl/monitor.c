@@ -17,6 +17,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <linux/halo.h>
+#include <linux/halo_blk.h>
+#include <poll.h>
 #include <netlink/genl/ctrl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,9 +35,11 @@ static void monitor_usage(FILE *f)
 		"Prints this namespace's view and nodes (event \"state\", \"node\"),\n"
 		"then one line per event until interrupted: view (a view was installed),\n"
 		"quorum (quorate changed), node (joined or left the view), link (a link\n"
-		"went up or down), fence (a fence request was recorded). If the kernel\n"
-		"had to drop events (a reader too slow), a \"lost\" line, then the state\n"
-		"again.\n");
+		"went up or down), fence (a fence request was recorded). With halo_blk\n"
+		"loaded, a \"dev\" line per replicated device after the nodes, and then\n"
+		"dev (a device was created or changed: its full status) and dev-del\n"
+		"(destroyed) events. If the kernel had to drop events (a reader too\n"
+		"slow), a \"lost\" line, then the state again.\n");
 }
 
 static uint64_t state_epoch;
@@ -200,11 +204,64 @@ static int on_node(struct nl_msg *msg, void *arg)
 	return print_node_event(msg, "node");
 }
 
+/* A device's full status (dev) or its removal (dev-del), one line each. */
+static int print_dev_event(struct nl_msg *msg, const char *event)
+{
+	int ret;
+
+	print_begin(opts.json, false);
+	print_string("event", "%s ", event);
+	if (!strcmp(event, "dev-del")) {
+		struct nlattr *tb[HALO_BLK_A_DEV_MAX + 1];
+
+		if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, HALO_BLK_A_DEV_MAX,
+				  dev_policy) < 0 || !tb[HALO_BLK_A_DEV_NAME]) {
+			print_end();
+			return 0;
+		}
+		print_string("name", "%s", nla_get_string(tb[HALO_BLK_A_DEV_NAME]));
+		if (tb[HALO_BLK_A_DEV_MINOR])
+			print_u64("minor", " /dev/halo%" PRIu64,
+				  nla_get_u32(tb[HALO_BLK_A_DEV_MINOR]));
+		print_text("\n");
+		ret = 0;
+	} else {
+		/* the status in one line: no second line for the details */
+		ret = print_dev_line(msg);
+	}
+	print_end();
+	fflush(stdout);
+	(void)ret;	/* a malformed event was reported; go on */
+	return 0;
+}
+
+static int on_blk_event(struct nl_msg *msg, void *arg)
+{
+	struct genlmsghdr *ghdr = nlmsg_data(nlmsg_hdr(msg));
+
+	(void)arg;
+	switch (ghdr->cmd) {
+	case HALO_BLK_CMD_DEV_NTF:
+		return print_dev_event(msg, "dev");
+	case HALO_BLK_CMD_DEV_DEL_NTF:
+		return print_dev_event(msg, "dev-del");
+	default:
+		return NL_OK;
+	}
+}
+
+static int on_dev(struct nl_msg *msg, void *arg)
+{
+	(void)arg;
+	return print_dev_event(msg, "dev");
+}
+
 /*
- * The state, as one "state" line and a "node" line per node, read over a
- * socket of its own (the event socket only listens).
+ * The state, as one "state" line, a "node" line per node and a "dev" line
+ * per device (with halo_blk), read over sockets of their own (the event
+ * sockets only listen).
  */
-static int dump_state(void)
+static int dump_state(bool blk)
 {
 	struct halo_nl nl;
 	struct nl_msg *msg;
@@ -218,6 +275,13 @@ static int dump_state(void)
 		msg = halo_nl_msg(&nl, HALO_CMD_NODE_GET, NLM_F_DUMP);
 		ret = msg ? halo_nl_request(&nl, msg, on_node, NULL) : -ENOMEM;
 	}
+	halo_nl_close(&nl);
+	if (ret || !blk)
+		return ret;
+	if (halo_nl_open(&nl, HALO_BLK_FAMILY_NAME, HALO_BLK_FAMILY_VERSION) < 0)
+		return -1;
+	msg = halo_nl_msg(&nl, HALO_BLK_CMD_DEV_GET, NLM_F_DUMP);
+	ret = msg ? halo_nl_request(&nl, msg, on_dev, NULL) : -ENOMEM;
 	halo_nl_close(&nl);
 	return ret;
 }
@@ -240,10 +304,40 @@ static void grow_rcvbuf(struct nl_sock *sk)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 }
 
+/* Join @family's "events" group on @nl's socket; false if it has none. */
+static bool subscribe(struct halo_nl *nl, const char *family, const char *group)
+{
+	int grp = genl_ctrl_resolve_grp(nl->sk, family, group);
+
+	if (grp < 0 || nl_socket_add_membership(nl->sk, grp) < 0) {
+		errorf("cannot subscribe to the \"%s\" events group: %s", family,
+		       nl_geterror(grp < 0 ? grp : -NLE_FAILURE));
+		return false;
+	}
+	grow_rcvbuf(nl->sk);
+	nl_socket_disable_seq_check(nl->sk);
+	nl_socket_set_nonblocking(nl->sk);
+	return true;
+}
+
+/* The "halo_blk" family, if its module is loaded (quietly: it is optional). */
+static bool blk_loaded(void)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	bool ok = false;
+
+	if (sk && !genl_connect(sk))
+		ok = genl_ctrl_resolve(sk, HALO_BLK_FAMILY_NAME) >= 0;
+	nl_socket_free(sk);
+	return ok;
+}
+
 int do_monitor(int argc, char **argv)
 {
-	struct halo_nl ev;
-	int grp, ret;
+	struct halo_nl ev, blk_ev;
+	struct pollfd pfd[2];
+	bool blk;
+	int i, n, ret = 0;
 
 	if (argc > 0 && matches(argv[0], "help")) {
 		monitor_usage(stdout);
@@ -255,45 +349,64 @@ int do_monitor(int argc, char **argv)
 	}
 	if (halo_nl_open(&ev, HALO_FAMILY_NAME, HALO_FAMILY_VERSION) < 0)
 		return 1;
-	grp = genl_ctrl_resolve_grp(ev.sk, HALO_FAMILY_NAME, HALO_MCGRP_EVENTS);
-	if (grp < 0 || nl_socket_add_membership(ev.sk, grp) < 0) {
-		errorf("cannot subscribe to the \"%s\" events group: %s",
-		       HALO_FAMILY_NAME, nl_geterror(grp < 0 ? grp : -NLE_FAILURE));
+	if (!subscribe(&ev, HALO_FAMILY_NAME, HALO_MCGRP_EVENTS)) {
 		halo_nl_close(&ev);
 		return 1;
 	}
-	grow_rcvbuf(ev.sk);
-	nl_socket_disable_seq_check(ev.sk);
 	nl_socket_modify_cb(ev.sk, NL_CB_VALID, NL_CB_CUSTOM, on_event, NULL);
-
-	if (dump_state() < 0) {
-		halo_nl_close(&ev);
-		return 1;
-	}
-	for (;;) {
-		ret = nl_recvmsgs_default(ev.sk);
-		if (ret == -NLE_INTR || ret == -NLE_AGAIN)
-			continue;
-		if (ret == -NLE_NOMEM) {
-			/*
-			 * ENOBUFS: the kernel dropped events for this socket.
-			 * Say so, and print the state again: what a listener
-			 * needs to be right from here on.
-			 */
-			print_begin(opts.json, false);
-			print_string("event", "%s", "lost");
-			print_text(": events were dropped (receive buffer full); the state follows\n");
-			print_end();
-			fflush(stdout);
-			if (dump_state() < 0)
-				break;
-			continue;
+	blk = blk_loaded();
+	if (blk) {
+		if (halo_nl_open(&blk_ev, HALO_BLK_FAMILY_NAME, HALO_BLK_FAMILY_VERSION) < 0 ||
+		    !subscribe(&blk_ev, HALO_BLK_FAMILY_NAME, HALO_BLK_MCGRP_EVENTS)) {
+			halo_nl_close(&ev);
+			return 1;
 		}
-		if (ret < 0) {
-			errorf("cannot read events: %s", nl_geterror(ret));
+		nl_socket_modify_cb(blk_ev.sk, NL_CB_VALID, NL_CB_CUSTOM, on_blk_event, NULL);
+	}
+
+	if (dump_state(blk) < 0)
+		goto out;
+	pfd[0] = (struct pollfd){ .fd = nl_socket_get_fd(ev.sk), .events = POLLIN };
+	if (blk)
+		pfd[1] = (struct pollfd){ .fd = nl_socket_get_fd(blk_ev.sk), .events = POLLIN };
+	n = blk ? 2 : 1;
+	for (;;) {
+		if (poll(pfd, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			errorf("poll: %s", strerror(errno));
 			break;
 		}
+		for (i = 0; i < n; i++) {
+			if (!(pfd[i].revents & (POLLIN | POLLERR)))
+				continue;
+			ret = nl_recvmsgs_default(i ? blk_ev.sk : ev.sk);
+			if (ret == -NLE_INTR || ret == -NLE_AGAIN)
+				continue;
+			if (ret == -NLE_NOMEM) {
+				/*
+				 * ENOBUFS: the kernel dropped events for this
+				 * socket. Say so, and print the state again:
+				 * what a listener needs to be right from here on.
+				 */
+				print_begin(opts.json, false);
+				print_string("event", "%s", "lost");
+				print_text(": events were dropped (receive buffer full); the state follows\n");
+				print_end();
+				fflush(stdout);
+				if (dump_state(blk) < 0)
+					goto out;
+				continue;
+			}
+			if (ret < 0) {
+				errorf("cannot read events: %s", nl_geterror(ret));
+				goto out;
+			}
+		}
 	}
+out:
 	halo_nl_close(&ev);
+	if (blk)
+		halo_nl_close(&blk_ev);
 	return 1;
 }

@@ -39,5 +39,7 @@ int halo_nl_request(struct halo_nl *nl, struct nl_msg *msg,
 extern struct nla_policy cluster_policy[];
 extern struct nla_policy node_policy[];
 extern struct nla_policy link_policy[];
+/* ... and of the "halo_blk" family */
+extern struct nla_policy dev_policy[];
 
 #endif /* HALOCTL_NL_H */
