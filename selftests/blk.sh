@@ -204,6 +204,8 @@ expect_err "an unknown device" "no device with this name" hctl 1 dev primary nos
 expect_err "force on secondary" "unknown dev secondary argument" hctl 1 dev secondary r1 force
 expect_err "an unknown command" "use create/destroy/primary/secondary/show" hctl 1 dev frob
 
+expect_err "the backing device as metadata device" "use meta-disk internal" \
+	hctl 1 dev create r1 minor 1 disk "$lb" meta-disk "$lb"
 hctl 1 dev create r1 minor 1 disk "$lb" || fail "create r1"
 expect_err "a disk in use" "in use" hctl 1 dev create r2 minor 2 disk "$lb"
 expect_err "a name in use" "exists" hctl 1 dev create r1 minor 2 disk "$ldata"

@@ -459,6 +459,15 @@ int halo_blk_dev_create(struct net *net, const struct halo_blk_create *cr,
 					    "metadata device", extack);
 		if (ret)
 			goto err_free;
+		/* the same holder may claim a device twice: refuse it here */
+		if (dev->meta.bdev == dev->disk.bdev) {
+			halo_bdev_close(&dev->meta);
+			dev->meta.bdev = dev->disk.bdev;
+			NL_SET_ERR_MSG(extack,
+				       "the metadata device is the backing device (use meta-disk internal)");
+			ret = -EINVAL;
+			goto err_free;
+		}
 	}
 	ret = halo_md_attach(dev, view->cluster, view->local_id, extack);
 	if (ret)
