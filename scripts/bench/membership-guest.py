@@ -335,14 +335,26 @@ def main():
         # shell that does not share the bench's interpreter
         subprocess.Popen(["sh", "-c", WATCHDOG], stdout=sys.stderr)
     result = {"kernel": os.uname().release, "kills": KILLS, "halo": [], "corosync": []}
+    # a configuration that cannot be measured is reported, and the rest go on
     for n in SIZES:
-        result["halo"].append(halo_run(n))
+        try:
+            result["halo"].append(halo_run(n))
+        except SystemExit as e:
+            result["halo"].append({"nodes": n, "error": str(e)})
+            teardown()
     if subprocess.run(["sh", "-c", "command -v corosync"], capture_output=True).returncode:
         log("corosync is not installed: skipping the comparison")
     else:
         for n in COROSYNC_SIZES:
             for token in (None, 400):
-                result["corosync"].append(corosync_run(n, token))
+                try:
+                    result["corosync"].append(corosync_run(n, token))
+                except SystemExit as e:
+                    label = "default" if token is None else "token %d ms" % token
+                    result["corosync"].append({"nodes": n, "config": label, "error": str(e)})
+                    subprocess.run(["pkill", "-x", "corosync"])
+                    time.sleep(1)
+                    teardown()
     print("BENCH-JSON-BEGIN")
     print(json.dumps(result))
     print("BENCH-JSON-END", flush=True)
