@@ -20,17 +20,67 @@ cut_sides()	# cut_sides "A..." "B..." cut|heal
 	done
 }
 
-# At most one quorate group: every quorate node shows the same view.
+# At most one quorate group. The views are read one node after another,
+# so a quorate node may show the view before the newest one only while
+# that newest view is being installed: a member of the newest view must
+# show it (or lose quorum) within a second, and a node left out of it
+# must no longer be quorate when read again after it was seen.
+declare -A sysdir
+
+# Node I's view as view() prints it, from sysfs: a few file reads, so a
+# round over every node takes milliseconds, not a haloctl per node.
+fast_view()
+{
+	local i=$1 d c ep q m
+
+	d=${sysdir[$HALO_NS_PREFIX.$i]:-}
+	if [ -z "$d" ]; then
+		c=$(hctl "$i" -j module show | python3 -c 'import json, sys; print(json.load(sys.stdin)["netns-cookie"])') ||
+			return 1
+		d=/sys/kernel/halo/$c
+		sysdir[$HALO_NS_PREFIX.$i]=$d
+	fi
+	read -r ep < "$d/epoch" && read -r q < "$d/quorate" && read -r m < "$d/members" ||
+		return 1
+	[ "$q" = 1 ] && q=true || q=false
+	echo "$ep $q ${m// /,}"
+}
+
 one_quorate_group()
 {
-	local i v seen=
+	local i j v e=() q=() m=() top=0 tries
 
 	for i in $(seq "$HALO_NODES"); do
-		v=$(view "$i") || return 1
+		v=$(fast_view "$i") || return 1
 		set -- $v
-		[ "$2" = true ] || continue
-		[ -z "$seen" ] && seen="$1 $3"
-		[ "$seen" = "$1 $3" ] || { echo "two quorate groups: $seen / $1 $3" >&2; return 1; }
+		e[i]=$1 q[i]=$2 m[i]=$3
+		[ "$2" = true ] && [ "$1" -gt "$top" ] && top=$1
+	done
+	for i in $(seq "$HALO_NODES"); do
+		[ "${q[i]}" = true ] && [ "${e[i]}" = "$top" ] && { j=$i; break; }
+	done
+	for i in $(seq "$HALO_NODES"); do
+		[ "${q[i]}" = true ] || continue
+		[ "${e[i]}" = "${e[j]}" ] && [ "${m[i]}" != "${m[j]}" ] && {
+			echo "two quorate views of epoch ${e[i]}: ${m[j]} / ${m[i]}" >&2
+			return 1
+		}
+		[ "${e[i]}" -lt "$top" ] || continue
+		if [[ ",${m[j]}," == *",$i,"* ]]; then
+			tries=10	# a member: the COMMIT may still be on its way
+		else
+			tries=1		# left out: its lease must be gone already
+		fi
+		while :; do
+			set -- $(fast_view "$i")
+			[ "$2" = true ] && [ "$1" -lt "$top" ] || break
+			tries=$((tries - 1))
+			[ "$tries" -gt 0 ] || {
+				echo "node $i quorate in view $1 $3 while ${e[j]} ${m[j]} is quorate" >&2
+				return 1
+			}
+			sleep 0.1
+		done
 	done
 }
 
@@ -41,7 +91,7 @@ watch_groups()
 
 	while [ "$(date +%s)" -lt "$end" ]; do
 		one_quorate_group || fail "more than one quorate group"
-		sleep 0.2
+		sleep 0.02
 	done
 }
 
