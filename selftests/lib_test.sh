@@ -17,17 +17,26 @@ reach()	# reach FROM TO [LINK] [6]: one ping gets through
 udp()
 {
 	local from=$1 to=$2 l=${3:-1} port=$((20000 + RANDOM % 20000)) pid rc
+	local ready
 
+	# The receiver says when it is bound: a loaded machine can take
+	# seconds to start python, longer than the sender would send.
+	ready=$(mktemp -u)
 	on "$to" python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((sys.argv[1], int(sys.argv[2])))
+open(sys.argv[3], "w").close()
 s.settimeout(2.5)
 try:
     s.recv(16)
 except socket.timeout:
-    sys.exit(1)' "$(node_addr "$to" "$l")" "$port" &
+    sys.exit(1)' "$(node_addr "$to" "$l")" "$port" "$ready" &
 	pid=$!
+	for _ in $(seq 100); do
+		[ -e "$ready" ] && break
+		sleep 0.1
+	done
 	on "$from" python3 -c '
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -36,6 +45,7 @@ for _ in range(15):
     time.sleep(0.1)' "$(node_addr "$to" "$l")" "$port"
 	wait $pid
 	rc=$?
+	rm -f "$ready"
 	return $rc
 }
 
