@@ -251,10 +251,15 @@ PY
 	echo "ok: the kernel's replies decode through the spec; bad requests get extack messages"
 fi
 
-# -- a namespace going away takes its devices --
+# -- a namespace going away takes its devices, even one held open --
+hctl 2 dev primary r1 force || fail "primary r1 in node 2"
+exec 4</dev/halo2
 ip netns del "$(node_ns 2)"
 wait_for 30 test ! -e /dev/halo2
-echo "ok: deleting a namespace destroys its devices"
+dd if=/proc/self/fd/4 of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null &&
+	fail "a removed device still reads"
+exec 4<&-
+echo "ok: deleting a namespace destroys its devices, the last close comes after"
 
 # -- unload: refused while open, clean otherwise --
 hctl 1 dev primary r1 force || fail "primary r1"

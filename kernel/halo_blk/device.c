@@ -208,10 +208,13 @@ static void halo_blk_release(struct gendisk *gd)
 
 HALO_BLK_OPEN_OPS(halo_blk_open, halo_blk_release)
 
+static void halo_blk_free_disk(struct gendisk *gd);
+
 static const struct block_device_operations halo_blk_fops = {
 	.owner = THIS_MODULE,
 	.open = halo_blk_open_compat,
 	.release = halo_blk_release_compat,
+	.free_disk = halo_blk_free_disk,
 };
 
 /* -- metadata -------------------------------------------------------- */
@@ -345,6 +348,7 @@ static bool halo_blk_minor_used(u32 minor)
 {
 	struct halo_blk_dev *dev;
 
+	lockdep_assert_held(&halo_blk_lock);
 	list_for_each_entry(dev, &halo_blk_devs, list)
 		if (dev->minor == minor)
 			return true;
@@ -390,7 +394,8 @@ static void halo_blk_limits(struct halo_blk_dev *dev, struct halo_queue_limits *
 	hl->max_write_zeroes_sectors = bdev_write_zeroes_sectors(bdev);
 }
 
-static void halo_blk_dev_free(struct halo_blk_dev *dev)
+/* What I/O needs; none is left once the disk is deleted. */
+static void halo_blk_dev_put_backing(struct halo_blk_dev *dev)
 {
 	if (dev->meta.bdev != dev->disk.bdev)
 		halo_bdev_close(&dev->meta);
@@ -398,8 +403,23 @@ static void halo_blk_dev_free(struct halo_blk_dev *dev)
 	if (dev->md_page)
 		__free_page(dev->md_page);
 	bioset_exit(&dev->bs);
+}
+
+static void halo_blk_dev_free(struct halo_blk_dev *dev)
+{
 	mutex_destroy(&dev->lock);
 	kfree(dev);
+}
+
+/*
+ * The device outlives its removal while anyone still holds /dev/haloN
+ * open (a namespace deleted under a mounted filesystem): the last
+ * release still takes dev->lock. The block layer calls this when the
+ * disk's last reference goes.
+ */
+static void halo_blk_free_disk(struct gendisk *gd)
+{
+	halo_blk_dev_free(gd->private_data);
 }
 
 int halo_blk_dev_create(struct net *net, const struct halo_blk_create *cr,
@@ -517,6 +537,7 @@ err_disk:
 err_tags:
 	blk_mq_free_tag_set(&dev->tag_set);
 err_free:
+	halo_blk_dev_put_backing(dev);
 	halo_blk_dev_free(dev);
 err_view:
 	kfree(view);
@@ -527,10 +548,10 @@ static void halo_blk_dev_remove(struct halo_blk_dev *dev)
 {
 	lockdep_assert_held(&halo_blk_lock);
 	list_del(&dev->list);
-	del_gendisk(dev->gd);	/* waits for I/O; later opens fail */
-	put_disk(dev->gd);
+	del_gendisk(dev->gd);	/* waits for I/O; later opens and I/O fail */
 	blk_mq_free_tag_set(&dev->tag_set);
-	halo_blk_dev_free(dev);
+	halo_blk_dev_put_backing(dev);
+	put_disk(dev->gd);	/* dev goes with the last reference */
 }
 
 int halo_blk_dev_destroy(struct halo_blk_dev *dev, struct netlink_ext_ack *extack)

@@ -52,9 +52,15 @@ err_blkdev:
 
 static void __exit halo_blk_mod_exit(void)
 {
-	halo_blk_genl_exit();
+	/*
+	 * The pernet exit runs for every namespace and destroys its devices
+	 * while the family can still announce it; no namespace exit runs
+	 * after this, so none sends an event into an unregistered family.
+	 * None is open: an open device holds the module.
+	 */
 	unregister_pernet_subsys(&halo_blk_net_ops);
-	halo_blk_dev_destroy_all(NULL);	/* none is open: each holds the module */
+	halo_blk_genl_exit();
+	halo_blk_dev_destroy_all(NULL);	/* made by a request in between */
 	unregister_blkdev(halo_blk_major, "halo");
 	pr_info("unloaded\n");
 }
