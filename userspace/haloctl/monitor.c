@@ -207,31 +207,26 @@ static int on_node(struct nl_msg *msg, void *arg)
 /* A device's full status (dev) or its removal (dev-del), one line each. */
 static int print_dev_event(struct nl_msg *msg, const char *event)
 {
-	int ret;
+	struct nlattr *tb[HALO_BLK_A_DEV_MAX + 1];
+	bool del = !strcmp(event, "dev-del");
 
+	if (del && (genlmsg_parse(nlmsg_hdr(msg), 0, tb, HALO_BLK_A_DEV_MAX,
+				  dev_policy) < 0 || !tb[HALO_BLK_A_DEV_NAME]))
+		return 0;	/* a newer kernel's event: skip it */
 	print_begin(opts.json, false);
 	print_string("event", "%s ", event);
-	if (!strcmp(event, "dev-del")) {
-		struct nlattr *tb[HALO_BLK_A_DEV_MAX + 1];
-
-		if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, HALO_BLK_A_DEV_MAX,
-				  dev_policy) < 0 || !tb[HALO_BLK_A_DEV_NAME]) {
-			print_end();
-			return 0;
-		}
+	if (del) {
 		print_string("name", "%s", nla_get_string(tb[HALO_BLK_A_DEV_NAME]));
 		if (tb[HALO_BLK_A_DEV_MINOR])
 			print_u64("minor", " /dev/halo%" PRIu64,
 				  nla_get_u32(tb[HALO_BLK_A_DEV_MINOR]));
 		print_text("\n");
-		ret = 0;
 	} else {
-		/* the status in one line: no second line for the details */
-		ret = print_dev_line(msg);
+		/* the status in one line; a malformed one is reported there */
+		print_dev_line(msg);
 	}
 	print_end();
 	fflush(stdout);
-	(void)ret;	/* a malformed event was reported; go on */
 	return 0;
 }
 
