@@ -254,13 +254,15 @@ size_t halo_mb_put_heartbeat(const struct halo_mb *mb, u64 now_ms,
 }
 
 /*
- * A heartbeat from @slot, authenticated, arrived at @now_ms. Ids the local
+ * A heartbeat from @slot, authenticated, read at @now_ms, had arrived in
+ * the local socket at @at_ms (@now_ms if the caller cannot tell). Ids the local
  * configuration does not know are skipped (configurations may differ for a
  * moment while nodes are added). Returns false if the payload is malformed;
  * then nothing was changed.
  */
 bool halo_mb_rx_heartbeat(struct halo_mb *mb, int slot, u64 now_ms,
-			  const u8 *buf, size_t len, struct halo_mb_echo *echo)
+			  u64 at_ms, const u8 *buf, size_t len,
+			  struct halo_mb_echo *echo)
 {
 	struct halo_mb_node *n = &mb->node[slot];
 	size_t count, off;
@@ -283,6 +285,7 @@ bool halo_mb_rx_heartbeat(struct halo_mb *mb, int slot, u64 now_ms,
 
 	for (j = 0; j < HALO_MB_MAX_NODES; j++)
 		n->rep_ms[j] = 0;
+	n->lease_ms = 0;
 	for (off = HALO_MB_HB_HDR; off < len; off += HALO_MB_HB_ENTRY) {
 		u32 age = get_unaligned_be16(buf + off + 4);
 
@@ -291,6 +294,8 @@ bool halo_mb_rx_heartbeat(struct halo_mb *mb, int slot, u64 now_ms,
 		    age > now_ms)
 			continue;
 		n->rep_ms[j] = now_ms - age;
+		if (j == mb->self)
+			n->lease_ms = age <= at_ms ? at_ms - age : 0;
 	}
 	return true;
 }
@@ -434,8 +439,9 @@ static void mark_unnamed(struct halo_mb *mb, u64 set)
 /*
  * Relay a message from @origin, received from @from, to the nodes the local
  * node hears that do not report hearing @origin: they may be connected to
- * the origin only through this node. A relay is repeated at most once an
- * interval per origin, kind and epoch.
+ * the origin only through this node. An answer is relayed to the
+ * coordinator only. A relay is repeated at most once an interval per
+ * origin, kind and epoch.
  */
 static void relay(struct halo_mb *mb, int from, int origin,
 		  const struct halo_mb_msg *msg, u64 now_ms,
@@ -443,7 +449,7 @@ static void relay(struct halo_mb *mb, int from, int origin,
 {
 	struct halo_mb_node *o = &mb->node[origin];
 	u64 to = 0;
-	int k;
+	int k, only = -1;
 
 	if (o->fwd_epoch[msg->kind] == msg->epoch &&
 	    now_ms - o->fwd_ms[msg->kind] < mb->interval_ms)
@@ -457,10 +463,14 @@ static void relay(struct halo_mb *mb, int from, int origin,
 	if (from == origin &&
 	    now_ms - o->heard_since_ms < 2 * mb->interval_ms)
 		return;
+	/* an answer is for the coordinator alone */
+	if (msg->kind == HALO_MB_ACK || msg->kind == HALO_MB_NACK)
+		only = halo_mb_slot(mb, msg->coord);
 	for (k = 0; k < HALO_MB_MAX_NODES; k++) {
 		const struct halo_mb_node *n = &mb->node[k];
 
-		if (!n->used || k == mb->self || k == from || k == origin)
+		if (!n->used || k == mb->self || k == from || k == origin ||
+		    (only >= 0 && k != only))
 			continue;
 		if (fresh(n->heard_ms, now_ms, mb->timeout_ms) &&
 		    !fresh(n->rep_ms[origin], now_ms, mb->timeout_ms / 2))
@@ -486,8 +496,9 @@ static void rx_propose(struct halo_mb *mb, int origin,
 	 * Only the coordinator uses the answer. It goes to the coordinator
 	 * alone while the coordinator's heartbeats say it hears this node;
 	 * otherwise to every proposed member, so that one that hears both
-	 * relays it. Answering everyone always would cost N^2 datagrams per
-	 * proposal, which a large cluster under load turns into a storm.
+	 * relays it (to the coordinator only). Answering everyone always
+	 * would cost N^2 datagrams per proposal, which a large cluster under
+	 * load turns into a storm.
 	 */
 	if (fresh(mb->node[origin].rep_ms[mb->self], now_ms, mb->timeout_ms / 2))
 		to = SLOT(origin);
@@ -616,7 +627,7 @@ void halo_mb_rx_agree(struct halo_mb *mb, int from, const struct halo_mb_msg *ms
  */
 void halo_mb_tick(struct halo_mb *mb, u64 now_ms, struct halo_mb_out *out)
 {
-	u64 alive, want, excluded = 0, lagging = 0, ahead = 0;
+	u64 alive, want, excluded = 0, lagging = 0, ahead = 0, recent = 0;
 	int i;
 
 	if (mb->self < 0)
@@ -641,7 +652,20 @@ void halo_mb_tick(struct halo_mb *mb, u64 now_ms, struct halo_mb_out *out)
 		else if (n->hb_epoch > mb->view.epoch)
 			ahead |= SLOT(i);
 	}
-	want = (alive & ~excluded) | SLOT(mb->self);
+	/*
+	 * Nodes heard again only just now (after a gap of a timeout) wait
+	 * two intervals to join, as they do for relays: until the
+	 * reception vectors show them, a member cannot tell whether the
+	 * coordinator hears it, and sends its answer to all, to be relayed.
+	 * For the same reason, a proposal that removes nobody waits for them.
+	 */
+	for (i = 0; i < HALO_MB_MAX_NODES; i++)
+		if ((alive & SLOT(i)) &&
+		    fresh(mb->node[i].heard_ms, now_ms, mb->timeout_ms) &&
+		    now_ms - mb->node[i].heard_since_ms < 2 * mb->interval_ms)
+			recent |= SLOT(i);
+	want = (alive & ~excluded & ~(recent & ~mb->view.members)) |
+	       SLOT(mb->self);
 
 	if (mb->proposing) {
 		u64 missing = mb->prop.members & ~mb->prop_acked;
@@ -662,6 +686,8 @@ void halo_mb_tick(struct halo_mb *mb, u64 now_ms, struct halo_mb_out *out)
 		return;
 	}
 	if (want != mb->view.members || ahead) {
+		if (!(mb->view.members & ~want) && recent)
+			return;
 		propose(mb, want, now_ms, out);
 		return;
 	}
@@ -692,25 +718,31 @@ static size_t quorum_nodes(const struct halo_mb *mb, u64 members,
 /*
  * The members that still hold this node's quorum lease: those whose own
  * heartbeats say they heard this node within three quarters of the
- * timeout (so both directions work) and that show no newer view than this
- * node's (they may have moved on without it); and the nodes such members
- * report hearing within half the timeout.
+ * timeout (so both directions work; dated by the heartbeat's arrival, see
+ * halo_mb_rx_heartbeat()) and that show no newer view than this node's
+ * (they may have moved on without it); and the nodes such members report
+ * hearing within half the timeout, unless their own last heartbeat showed
+ * a newer view.
  */
 static u64 lease_holders(const struct halo_mb *mb, u64 now_ms)
 {
 	u32 back = mb->timeout_ms * 3 / 4;
-	u64 both = 0;
+	u64 both = 0, ahead = 0;
 	int i;
 
 	for (i = 0; i < HALO_MB_MAX_NODES; i++) {
 		const struct halo_mb_node *n = &mb->node[i];
 
-		if (n->used && i != mb->self &&
-		    fresh(n->rep_ms[mb->self], now_ms, back) &&
-		    n->hb_epoch <= mb->view.epoch)
+		if (!n->used || i == mb->self)
+			continue;
+		if (n->hb_epoch > mb->view.epoch) {
+			ahead |= SLOT(i);
+			continue;
+		}
+		if (fresh(n->lease_ms, now_ms, back))
 			both |= SLOT(i);
 	}
-	return add_reported(mb, both, now_ms, mb->timeout_ms / 2);
+	return add_reported(mb, both, now_ms, mb->timeout_ms / 2) & ~ahead;
 }
 
 /*

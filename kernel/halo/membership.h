@@ -42,6 +42,11 @@ struct halo_mb_node {
 	u64 heard_since_ms;	/* heard without a gap of timeout since */
 	/* from its last heartbeat: when it last heard each slot directly */
 	u64 rep_ms[HALO_MB_MAX_NODES];
+	/*
+	 * rep_ms[self] as of the arrival of that heartbeat, not its reading:
+	 * the quorum lease must not grow by the time it waited unread
+	 */
+	u64 lease_ms;
 	/* the view it reported in its last heartbeat */
 	u64 hb_epoch;
 	/* relay bookkeeping, per message kind: last epoch relayed, when */
@@ -140,7 +145,8 @@ size_t halo_mb_put_heartbeat(const struct halo_mb *mb, u64 now_ms,
 			     const struct halo_mb_echo *echo, u8 *buf,
 			     size_t size);
 bool halo_mb_rx_heartbeat(struct halo_mb *mb, int slot, u64 now_ms,
-			  const u8 *buf, size_t len, struct halo_mb_echo *echo);
+			  u64 at_ms, const u8 *buf, size_t len,
+			  struct halo_mb_echo *echo);
 
 size_t halo_mb_put_agree(const struct halo_mb *mb, const struct halo_mb_msg *msg,
 			 u8 *buf, size_t size);

@@ -155,6 +155,11 @@ int halo_transport_open(struct halo_cluster *c, int slot,
 				       "cannot bind the local node's address and port (is the address configured in this namespace, and the port free?)");
 			goto err;
 		}
+		/*
+		 * Arrival stamps: the quorum lease is dated by when a
+		 * heartbeat arrived, not by when a busy node read it.
+		 */
+		sock_enable_timestamps(sock->sk);
 		write_lock_bh(&sock->sk->sk_callback_lock);
 		halo_udp_data_ready = sock->sk->sk_data_ready;
 		rcu_assign_sk_user_data(sock->sk, c);
@@ -322,8 +327,36 @@ static enum halo_drop_counter halo_drop_counter(enum halo_wire_drop why)
 	}
 }
 
+/*
+ * When the datagram just read arrived, on halo_now_ms()'s clock: from the
+ * socket's arrival stamp (wall clock), @now_ms if there is none or it is
+ * not believable (the wall clock was stepped).
+ */
+static u64 halo_rx_arrival(struct msghdr *msg, u64 now_ms)
+{
+	struct __kernel_old_timespec ts;
+	struct cmsghdr *cm;
+	s64 waited_ns;
+
+	for_each_cmsghdr(cm, msg) {
+		if (cm->cmsg_level != SOL_SOCKET ||
+		    cm->cmsg_type != SO_TIMESTAMPNS_OLD ||
+		    cm->cmsg_len < CMSG_LEN(sizeof(ts)))
+			continue;
+		memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+		waited_ns = ktime_get_real_ns() -
+			    (ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec);
+		if (waited_ns < 0 || waited_ns > 10LL * NSEC_PER_SEC)
+			return now_ms;
+		return now_ms - min_t(u64, now_ms, div_u64(waited_ns,
+							   NSEC_PER_MSEC));
+	}
+	return now_ms;
+}
+
 static void halo_rx_one(struct halo_cluster *c, int l,
-			const struct sockaddr_storage *from, size_t len)
+			const struct sockaddr_storage *from, size_t len,
+			struct msghdr *rxmsg)
 {
 	u8 mac[HALO_WIRE_MAC_LEN], *payload = c->rxbuf + HALO_WIRE_HDR_LEN;
 	struct halo_mb_out out = {};
@@ -371,8 +404,9 @@ static void halo_rx_one(struct halo_cluster *c, int l,
 	halo_mb_heard(&c->mb, slot, now_ms);
 
 	if (info.type == HALO_MSG_HEARTBEAT) {
-		if (!halo_mb_rx_heartbeat(&c->mb, slot, now_ms, payload,
-					  info.payload_len, &echo)) {
+		if (!halo_mb_rx_heartbeat(&c->mb, slot, now_ms,
+					  halo_rx_arrival(rxmsg, now_ms),
+					  payload, info.payload_len, &echo)) {
 			c->drops[HALO_CNT_BAD_PAYLOAD]++;
 			return;
 		}
@@ -392,6 +426,7 @@ static void halo_rx_one(struct halo_cluster *c, int l,
 void halo_transport_rx_work(struct work_struct *work)
 {
 	struct halo_cluster *c = container_of(work, struct halo_cluster, rx_work);
+	u8 control[CMSG_SPACE(sizeof(struct __kernel_old_timespec))];
 	struct sockaddr_storage from;
 	struct msghdr msg;
 	struct kvec iov;
@@ -406,6 +441,8 @@ void halo_transport_rx_work(struct work_struct *work)
 			memset(&msg, 0, sizeof(msg));
 			msg.msg_name = &from;
 			msg.msg_namelen = sizeof(from);
+			msg.msg_control = control;
+			msg.msg_controllen = sizeof(control);
 			iov.iov_base = c->rxbuf;
 			iov.iov_len = sizeof(c->rxbuf);
 			ret = kernel_recvmsg(c->sock[l], &msg, &iov, 1,
@@ -416,7 +453,10 @@ void halo_transport_rx_work(struct work_struct *work)
 				c->drops[HALO_CNT_BAD_HEADER]++;
 				continue;
 			}
-			halo_rx_one(c, l, &from, ret);
+			/* for_each_cmsghdr() walks what recvmsg() filled in */
+			msg.msg_controllen = sizeof(control) - msg.msg_controllen;
+			msg.msg_control = control;
+			halo_rx_one(c, l, &from, ret, &msg);
 		}
 		if (!budget)
 			more = true;
