@@ -726,7 +726,7 @@ static size_t quorum_nodes(const struct halo_mb *mb, u64 members,
  */
 static u64 lease_holders(const struct halo_mb *mb, u64 now_ms)
 {
-	u32 back = mb->timeout_ms * 3 / 4;
+	u32 back = mb->timeout_ms - mb->interval_ms / 2;
 	u64 both = 0, ahead = 0;
 	int i;
 
