@@ -717,8 +717,8 @@ static size_t quorum_nodes(const struct halo_mb *mb, u64 members,
 
 /*
  * The members that still hold this node's quorum lease: those whose own
- * heartbeats say they heard this node within three quarters of the
- * timeout (so both directions work; dated by the heartbeat's arrival, see
+ * heartbeats say they heard this node within the timeout less half an
+ * interval (so both directions work; dated by the heartbeat's arrival, see
  * halo_mb_rx_heartbeat()) and that show no newer view than this node's
  * (they may have moved on without it); and the nodes such members report
  * hearing within half the timeout, unless their own last heartbeat showed
@@ -753,8 +753,8 @@ static u64 lease_holders(const struct halo_mb *mb, u64 now_ms)
  * A node cut off from the majority therefore stops being quorate before
  * the majority can have declared it failed, which takes the whole timeout
  * after the last datagram they received from it: their word that they
- * hear it expires three quarters of the timeout after they last did (plus
- * the time their word took to arrive). That holds when only its sending
+ * hear it expires half an interval before the timeout after they last
+ * did (dated by its arrival here, so its transit counts). That holds when only its sending
  * is broken, too (a one-way cut of everything it sends): it still hears
  * everyone, but everyone says they no longer hear it. And a node left out
  * of a newer view while it still hears everyone (say, after it was deaf
