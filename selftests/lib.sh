@@ -279,12 +279,19 @@ cluster_setup()
 	HALO_KEY=$(mktemp)
 	head -c 64 /dev/urandom >"$HALO_KEY"
 	log "cluster: $n nodes, create args: $*"
+	# one haloctl per node (-batch): a debug kernel takes seconds to start
+	# a process, and 16 nodes know 256 nodes between them
 	for i in $(seq "$n"); do
-		hctl "$i" cluster create test node-id "$i" key-file "$HALO_KEY" "$@" ||
-			return 1
-		for j in $(seq "$n"); do
-			cluster_node_add "$i" "$j" || return 1
-		done
+		{
+			echo cluster create test node-id "$i" key-file "$HALO_KEY" "$@"
+			for j in $(seq "$n"); do
+				printf 'node add %s name n%s' "$j" "$j"
+				for l in $(seq "$HALO_LINKS"); do
+					printf ' addr %s' "$(node_addr "$j" "$l")"
+				done
+				echo
+			done
+		} | hctl "$i" -b - || return 1
 	done
 }
 

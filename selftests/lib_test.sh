@@ -13,27 +13,37 @@ reach()	# reach FROM TO [LINK] [6]: one ping gets through
 }
 
 # udp FROM TO [LINK]: a datagram sent from FROM arrives at TO. The sender
-# repeats for 1.5 s so the receiver needs no head start.
+# sends 15 over 1.5 s; the receiver listens until the sender has finished
+# and half a second more, so neither needs a head start, however slowly a
+# loaded (or debug) kernel starts python.
 udp()
 {
 	local from=$1 to=$2 l=${3:-1} port=$((20000 + RANDOM % 20000)) pid rc
-	local ready
+	local ready done
 
-	# The receiver says when it is bound: a loaded machine can take
-	# seconds to start python, longer than the sender would send.
 	ready=$(mktemp -u)
+	done=$(mktemp -u)
 	on "$to" python3 -c '
-import socket, sys
+import os, socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((sys.argv[1], int(sys.argv[2])))
 open(sys.argv[3], "w").close()
-s.settimeout(2.5)
-try:
-    s.recv(16)
-except socket.timeout:
-    sys.exit(1)' "$(node_addr "$to" "$l")" "$port" "$ready" &
+s.settimeout(0.1)
+finished = None
+deadline = time.monotonic() + 120
+while time.monotonic() < deadline:
+    try:
+        s.recv(16)
+        sys.exit(0)
+    except socket.timeout:
+        pass
+    if finished is None and os.path.exists(sys.argv[4]):
+        finished = time.monotonic()
+    if finished is not None and time.monotonic() - finished > 0.5:
+        break
+sys.exit(1)' "$(node_addr "$to" "$l")" "$port" "$ready" "$done" &
 	pid=$!
-	for _ in $(seq 100); do
+	for _ in $(seq 600); do
 		[ -e "$ready" ] && break
 		sleep 0.1
 	done
@@ -43,9 +53,10 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for _ in range(15):
     s.sendto(b"x", (sys.argv[1], int(sys.argv[2])))
     time.sleep(0.1)' "$(node_addr "$to" "$l")" "$port"
+	touch "$done"
 	wait $pid
 	rc=$?
-	rm -f "$ready"
+	rm -f "$ready" "$done"
 	return $rc
 }
 

@@ -51,6 +51,20 @@ err=$(haloctl module frobnicate 2>&1) && fail "bad command accepted"
 echo "$err" | grep -q "use show/help" || fail "bad command: error names no choices: $err"
 echo "ok: bad command names the valid ones"
 
+# -batch: comments and blank lines skipped, commands run in order in the
+# -n namespace, the first failure ends it, names its line, and nothing
+# after it runs.
+err=$(printf '%s\n' 'cluster create batch node-id 1  # the instance' '' \
+	'node add 2 name b addr 192.0.2.200' 'node add 3 name c addr not-an-address' \
+	'node add 4 name d addr 192.0.2.204' |
+	haloctl -n "$(node_ns 1)" -b - 2>&1) && fail "a batch with a bad line succeeded"
+echo "$err" | grep -q -- "-:4: command failed" || fail "batch: failing line not named: $err"
+nodes=$(hctl 1 -j node show | python3 -c 'import json, sys
+print(",".join(str(n["id"]) for n in json.load(sys.stdin)["nodes"]))') || fail "node show after the batch"
+[ "$nodes" = 2 ] || fail "batch: nodes '$nodes' in the instance, expected 2 (and none after the bad line)"
+hctl 1 cluster destroy || fail "cluster destroy after the batch"
+echo "ok: haloctl -batch runs in order, stops at the bad line and names it"
+
 # Unload with namespaces alive, load again: existing namespaces get an
 # instance, and the family comes and goes with the module.
 for round in 1 2 3; do

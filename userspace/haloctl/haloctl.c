@@ -18,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#define BATCH_ARGS_MAX	64
+
 struct opts opts;
 
 void errorf(const char *fmt, ...)
@@ -38,6 +40,7 @@ static void usage(FILE *f)
 		"       haloctl [OPTIONS] version\n"
 		"       haloctl help\n"
 		"       haloctl [OPTIONS] monitor\n"
+		"       haloctl [OPTIONS] -b[atch] FILE\n"
 		"where  OBJECT  := { cluster | node | dev | module }\n"
 		"       OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME |\n"
 		"                    -V[ersion] | -h[elp] }\n"
@@ -45,6 +48,9 @@ static void usage(FILE *f)
 		"  -j, -json     print JSON (keys are the netlink spec's attribute names)\n"
 		"  -p, -pretty   indent JSON\n"
 		"  -n, -netns    run in network namespace NAME (/run/netns/NAME or a path)\n"
+		"  -b, -batch    run the commands in FILE (\"-\": standard input), one\n"
+		"                per line, \"#\" starts a comment; stop at the first\n"
+		"                that fails, naming its line\n"
 		"\n"
 		"Objects:\n"
 		"  cluster       this namespace's cluster instance: create, destroy, show\n"
@@ -93,10 +99,81 @@ static const struct {
 	{ "version", do_version },
 };
 
+static int run_command(int argc, char **argv)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
+		if (matches(argv[0], objects[i].name))
+			return objects[i].fn(argc - 1, argv + 1);
+	}
+	errorf("unknown object \"%s\" (use cluster/node/dev/monitor/module/version, or help)", argv[0]);
+	return 1;
+}
+
+/*
+ * -batch FILE: one command per line, words split at blanks, "#" to the end
+ * of a line a comment, as ip -batch takes them (without its quoting). The
+ * first command that fails ends the batch with its status.
+ */
+static int run_batch(const char *name)
+{
+	char *line = NULL, *argv[BATCH_ARGS_MAX + 1], *p;
+	unsigned long lineno = 0;
+	size_t cap = 0;
+	int argc, ret = 0;
+	FILE *f;
+
+	f = strcmp(name, "-") ? fopen(name, "r") : stdin;
+	if (!f) {
+		errorf("cannot open batch file \"%s\": %s", name, strerror(errno));
+		return 1;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		lineno++;
+		p = strchr(line, '#');
+		if (p)
+			*p = '\0';
+		argc = 0;
+		for (p = strtok(line, " \t\r\n"); p; p = strtok(NULL, " \t\r\n")) {
+			if (argc == BATCH_ARGS_MAX) {
+				errorf("%s:%lu: more than %d words", name, lineno,
+				       BATCH_ARGS_MAX);
+				ret = 1;
+				goto out;
+			}
+			argv[argc++] = p;
+		}
+		if (!argc)
+			continue;
+		argv[argc] = NULL;
+		if (matches(argv[0], "monitor")) {
+			errorf("%s:%lu: monitor does not end: not in a batch", name,
+			       lineno);
+			ret = 1;
+			goto out;
+		}
+		ret = run_command(argc, argv);
+		fflush(stdout);
+		if (ret) {
+			errorf("%s:%lu: command failed", name, lineno);
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		errorf("cannot read batch file \"%s\": %s", name, strerror(errno));
+		ret = 1;
+	}
+out:
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
-	const char *opt;
-	size_t i;
+	const char *opt, *batch = NULL;
 
 	while (argc > 1 && argv[1][0] == '-') {
 		opt = argv[1] + 1;
@@ -114,6 +191,14 @@ int main(int argc, char **argv)
 			opts.netns = argv[2];
 			argc--;
 			argv++;
+		} else if (!strcmp(opt, "b") || matches(opt, "batch")) {
+			if (argc < 3) {
+				errorf("option -b needs a file name (\"-\" for standard input)");
+				return 1;
+			}
+			batch = argv[2];
+			argc--;
+			argv++;
 		} else if (!strcmp(opt, "V") || matches(opt, "Version")) {
 			printf("haloctl %s\n", HALO_VERSION);
 			return 0;
@@ -121,27 +206,28 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else {
-			errorf("unknown option \"%s\" (use -j, -p, -n NETNS, -V, -h)",
+			errorf("unknown option \"%s\" (use -j, -p, -n NETNS, -b FILE, -V, -h)",
 			       argv[1]);
 			return 1;
 		}
 		argc--;
 		argv++;
 	}
-	if (argc < 2) {
+	if (batch && argc > 1) {
+		errorf("-b takes its commands from the file, not \"%s\"", argv[1]);
+		return 1;
+	}
+	if (!batch && argc < 2) {
 		usage(stderr);
 		return 1;
 	}
-	if (matches(argv[1], "help")) {
+	if (!batch && matches(argv[1], "help")) {
 		usage(stdout);
 		return 0;
 	}
 	if (opts.netns && enter_netns(opts.netns) < 0)
 		return 1;
-	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
-		if (matches(argv[1], objects[i].name))
-			return objects[i].fn(argc - 2, argv + 2);
-	}
-	errorf("unknown object \"%s\" (use cluster/node/dev/monitor/module/version, or help)", argv[1]);
-	return 1;
+	if (batch)
+		return run_batch(batch);
+	return run_command(argc - 1, argv + 1);
 }
