@@ -110,29 +110,43 @@ nodes_setup()
 	trap nodes_cleanup EXIT
 	log "setup: $n nodes, $links link(s) each, namespaces $HALO_NS_PREFIX-*"
 	ip netns add "$(hub_ns)" || return 1
-	hub ip link set lo up
 	hub nft add table bridge halo
 	hub nft add chain bridge halo forward \
 		'{ type filter hook forward priority 0; policy accept; }'
-	for l in $(seq "$links"); do
-		hub ip link add "br$l" type bridge
-		# no STP, no learning delay: links forward at once
-		hub ip link set "br$l" type bridge forward_delay 0 stp_state 0
-		hub ip link set "br$l" up
-	done
+	{
+		echo "link set lo up"
+		for l in $(seq "$links"); do
+			# no STP, no learning delay: links forward at once
+			echo "link add br$l type bridge forward_delay 0 stp_state 0"
+			echo "link set br$l up"
+		done
+	} | ip -n "$(hub_ns)" -batch - || return 1
+	# few processes: a debug kernel under TCG takes seconds to start one
 	for i in $(seq "$n"); do
 		ip netns add "$(node_ns "$i")" || return 1
-		on "$i" ip link set lo up
-		on "$i" sysctl -qw net.ipv6.conf.all.accept_dad=0
-		on "$i" sysctl -qw net.ipv6.conf.default.accept_dad=0
+		on "$i" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.default.accept_dad=0
+	done
+	for i in $(seq "$n"); do
 		for l in $(seq "$links"); do
-			ip link add "eth$l" netns "$(node_ns "$i")" type veth \
-				peer name "v$i.$l" netns "$(hub_ns)"
-			hub ip link set "v$i.$l" master "br$l" up
-			on "$i" ip addr add "$(node_addr "$i" "$l")/24" dev "eth$l"
-			on "$i" ip addr add "$(node_addr "$i" "$l" 6)/64" dev "eth$l" nodad
-			on "$i" ip link set "eth$l" up
+			echo "link add eth$l netns $(node_ns "$i") type veth" \
+				"peer name v$i.$l netns $(hub_ns)"
 		done
+	done | ip -batch - || return 1
+	for i in $(seq "$n"); do
+		for l in $(seq "$links"); do
+			echo "link set v$i.$l master br$l up"
+		done
+	done | ip -n "$(hub_ns)" -batch - || return 1
+	for i in $(seq "$n"); do
+		{
+			echo "link set lo up"
+			for l in $(seq "$links"); do
+				echo "addr add $(node_addr "$i" "$l")/24 dev eth$l"
+				echo "addr add $(node_addr "$i" "$l" 6)/64 dev eth$l nodad"
+				echo "link set eth$l up"
+			done
+		} | ip -n "$(node_ns "$i")" -batch - || return 1
 	done
 }
 
