@@ -754,12 +754,14 @@ static u64 lease_holders(const struct halo_mb *mb, u64 now_ms)
  * the majority can have declared it failed, which takes the whole timeout
  * after the last datagram they received from it: their word that they
  * hear it expires half an interval before the timeout after they last
- * did (dated by its arrival here, so its transit counts). That holds when
- * only its sending is broken, too (a one-way cut of everything it sends):
- * it still hears everyone, but everyone says they no longer hear it. And
- * a node left out of a newer view while it still hears everyone (say,
- * after it was deaf for a while) drops quorum as soon as the members show
- * the newer epoch.
+ * did, plus the one-way transit of that word (it is dated by its arrival
+ * here: time it waited unread does not stretch it, transit does). So the
+ * lease ends first while that transit stays under half an interval plus
+ * the majority's proposal round. That holds when only its sending is
+ * broken, too (a one-way cut of everything it sends): it still hears
+ * everyone, but everyone says they no longer hear it. And a node left out
+ * of a newer view while it still hears everyone (say, after it was deaf
+ * for a while) drops quorum as soon as the members show the newer epoch.
  * So two sides of a partition are never quorate at once.
  */
 bool halo_mb_quorate(const struct halo_mb *mb, struct halo_quorum *q,
