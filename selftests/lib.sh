@@ -274,14 +274,20 @@ hctl()	# hctl I ARGS...: haloctl in node I's namespace
 	haloctl -n "$(node_ns "$i")" "$@"
 }
 
+_node_add_line()	# _node_add_line J: the haloctl command adding node J
+{
+	local j=$1 l
+
+	printf 'node add %s name n%s' "$j" "$j"
+	for l in $(seq "$HALO_LINKS"); do
+		printf ' addr %s' "$(node_addr "$j" "$l")"
+	done
+	echo
+}
+
 cluster_node_add()
 {
-	local i=$1 j=$2 l args=()
-
-	for l in $(seq "$HALO_LINKS"); do
-		args+=(addr "$(node_addr "$j" "$l")")
-	done
-	hctl "$i" node add "$j" name "n$j" "${args[@]}"
+	_node_add_line "$2" | hctl "$1" -b -
 }
 
 cluster_setup()
@@ -299,11 +305,7 @@ cluster_setup()
 		{
 			echo cluster create test node-id "$i" key-file "$HALO_KEY" "$@"
 			for j in $(seq "$n"); do
-				printf 'node add %s name n%s' "$j" "$j"
-				for l in $(seq "$HALO_LINKS"); do
-					printf ' addr %s' "$(node_addr "$j" "$l")"
-				done
-				echo
+				_node_add_line "$j"
 			done
 		} | hctl "$i" -b - || return 1
 	done

@@ -19,10 +19,10 @@ reach()	# reach FROM TO [LINK] [6]: one ping gets through
 udp()
 {
 	local from=$1 to=$2 l=${3:-1} port=$((20000 + RANDOM % 20000)) pid rc
-	local ready done
+	local ready sent
 
 	ready=$(mktemp -u)
-	done=$(mktemp -u)
+	sent=$(mktemp -u)
 	on "$to" python3 -c '
 import os, socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -41,7 +41,7 @@ while time.monotonic() < deadline:
         finished = time.monotonic()
     if finished is not None and time.monotonic() - finished > 0.5:
         break
-sys.exit(1)' "$(node_addr "$to" "$l")" "$port" "$ready" "$done" &
+sys.exit(1)' "$(node_addr "$to" "$l")" "$port" "$ready" "$sent" &
 	pid=$!
 	for _ in $(seq 600); do
 		[ -e "$ready" ] && break
@@ -53,10 +53,10 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for _ in range(15):
     s.sendto(b"x", (sys.argv[1], int(sys.argv[2])))
     time.sleep(0.1)' "$(node_addr "$to" "$l")" "$port"
-	touch "$done"
+	touch "$sent"
 	wait $pid
 	rc=$?
-	rm -f "$ready" "$done"
+	rm -f "$ready" "$sent"
 	return $rc
 }
 
