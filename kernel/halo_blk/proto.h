@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Copyright (C) 2026 The halo authors.
+ *
+ * The replication protocol between two halo_blk peers: frames on one TCP
+ * connection (Documentation/halo_blk.rst, "Replication protocol"). Pure
+ * logic, host unit lane: selftests/unit/proto_test.c. Every decoder checks
+ * every field: the peer is another machine, and a frame that does not
+ * parse ends the connection with a reason, never a guess.
+ */
+#ifndef _HALO_BLK_PROTO_H
+#define _HALO_BLK_PROTO_H
+
+#include "meta.h"
+
+#define HALO_P_MAGIC		0x68626c6b	/* "hblk" */
+#define HALO_P_VERSION		1
+#define HALO_P_HDR_LEN		16
+/* The largest payload: a write of 1 MiB and its header. */
+#define HALO_P_MAX_DATA		BIT(20)
+#define HALO_P_DATA_HDR		24
+#define HALO_P_MAX_PAYLOAD	(HALO_P_DATA_HDR + HALO_P_MAX_DATA)
+
+enum halo_p_type {
+	HALO_P_HELLO = 1,	/* each side, first: who it is and what it holds */
+	HALO_P_DATA,		/* an application write */
+	HALO_P_RECV_ACK,	/* protocol B: the peer received a write */
+	HALO_P_WRITE_ACK,	/* protocol C: the peer's disk has it */
+	HALO_P_RS_DATA,		/* resync: a block range from the sync source */
+	HALO_P_RS_ACK,		/* the sync target wrote it */
+	HALO_P_STATE,		/* a role or disk state changed */
+	HALO_P_PING,
+	HALO_P_PING_ACK,
+	HALO_P_ERROR,		/* why the sender ends the connection */
+	__HALO_P_TYPE_MAX
+};
+
+enum halo_p_protocol {
+	HALO_P_PROTO_A = 1,	/* complete when in the local send buffer */
+	HALO_P_PROTO_B,		/* ... when the peer received it */
+	HALO_P_PROTO_C,		/* ... when both disks have it */
+};
+
+struct halo_p_hdr {
+	u16 type;
+	u32 len;		/* payload bytes after the header */
+};
+
+/* enum halo_blk_role and enum halo_blk_disk_state (uapi): the largest */
+#define HALO_P_ROLE_MAX		2
+#define HALO_P_DISK_STATE_MAX	5
+
+/* HELLO flags */
+#define HALO_P_HF_DISCARD_MY_DATA	BIT(0)
+#define HALO_P_HF_TWO_PRIMARIES		BIT(1)
+#define HALO_P_HF_CRASHED_PRIMARY	BIT(2)
+#define HALO_P_HF_ALL			0x7
+
+#define HALO_P_HELLO_LEN	184
+
+struct halo_p_hello {
+	u32 node_id;		/* the sender */
+	u32 peer_id;		/* the node it means to reach */
+	u8 protocol;		/* enum halo_p_protocol */
+	u8 role;		/* enum halo_blk_role */
+	u8 disk_state;		/* enum halo_blk_disk_state */
+	u8 flags;		/* HALO_P_HF_* */
+	u64 data_blocks;	/* exported size, 4 KiB blocks */
+	u64 gen[HALO_MD_GEN_COUNT];
+	u8 uuid[16];		/* the sender's metadata identity */
+	char cluster[HALO_MD_CLUSTER_MAX];
+	char name[HALO_MD_NAME_MAX];
+	u64 out_of_sync;	/* blocks its bitmap marks */
+};
+
+/* DATA and RS_DATA flags */
+#define HALO_P_DF_FUA		BIT(0)
+#define HALO_P_DF_FLUSH		BIT(1)	/* a flush before the write */
+#define HALO_P_DF_DISCARD	BIT(2)	/* no data follows */
+#define HALO_P_DF_ZEROES	BIT(3)	/* no data follows */
+#define HALO_P_DF_ALL		0xf
+
+struct halo_p_data {
+	u64 id;			/* echoed by the ack */
+	u64 sector;		/* 512-byte sectors */
+	u32 size;		/* bytes written (data follows unless DISCARD/ZEROES) */
+	u32 flags;		/* HALO_P_DF_* */
+};
+
+struct halo_p_ack {
+	u64 id;
+	s32 error;		/* 0, or a negative errno from the peer's disk */
+};
+
+void halo_p_hdr_encode(u8 *buf, enum halo_p_type type, u32 len);
+int halo_p_hdr_decode(const u8 *buf, struct halo_p_hdr *h, const char **why);
+
+void halo_p_hello_encode(const struct halo_p_hello *h, u8 *buf);
+int halo_p_hello_decode(const u8 *buf, size_t len, struct halo_p_hello *h,
+			const char **why);
+/* Can @self replicate with @peer at all? -EINVAL and @why if not. */
+int halo_p_hello_match(const struct halo_p_hello *self,
+		       const struct halo_p_hello *peer, const char **why);
+
+void halo_p_data_encode(const struct halo_p_data *d, u8 *buf);
+/* @len: the payload's length, data included; @max_bytes: the device size. */
+int halo_p_data_decode(const u8 *buf, size_t len, u64 max_bytes,
+		       struct halo_p_data *d, const char **why);
+
+#define HALO_P_ACK_LEN	12
+void halo_p_ack_encode(const struct halo_p_ack *a, u8 *buf);
+int halo_p_ack_decode(const u8 *buf, size_t len, struct halo_p_ack *a,
+		      const char **why);
+
+const char *halo_p_type_name(u16 type);
+
+#endif /* _HALO_BLK_PROTO_H */

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The halo authors.
+ *
+ * The replication protocol's frames (kernel/halo_blk/proto.c): what one
+ * side encodes the other decodes unchanged, and every field a broken or
+ * hostile peer could get wrong is refused with a reason.
+ */
+#include "proto.h"
+#include "kselftest_harness.h"
+
+static void hello_init(struct halo_p_hello *h, u32 self, u32 peer)
+{
+	memset(h, 0, sizeof(*h));
+	h->node_id = self;
+	h->peer_id = peer;
+	h->protocol = HALO_P_PROTO_C;
+	h->role = 1;
+	h->disk_state = 5;
+	h->flags = HALO_P_HF_CRASHED_PRIMARY;
+	h->data_blocks = 262144;
+	h->gen[0] = 0x1234567890abcdefULL;
+	h->gen[3] = 7;
+	h->uuid[0] = 0xaa;
+	h->uuid[15] = 0x55;
+	strcpy(h->cluster, "prod");
+	strcpy(h->name, "r0");
+	h->out_of_sync = 42;
+}
+
+TEST(header_round_trip_and_refusals)
+{
+	struct halo_p_hdr h;
+	const char *why = NULL;
+	u8 buf[HALO_P_HDR_LEN];
+
+	halo_p_hdr_encode(buf, HALO_P_WRITE_ACK, HALO_P_ACK_LEN);
+	ASSERT_EQ(0, halo_p_hdr_decode(buf, &h, &why));
+	EXPECT_EQ(HALO_P_WRITE_ACK, h.type);
+	EXPECT_EQ(HALO_P_ACK_LEN, h.len);
+	EXPECT_STREQ("write-ack", halo_p_type_name(h.type));
+
+	buf[0] ^= 1;
+	EXPECT_EQ(-EPROTO, halo_p_hdr_decode(buf, &h, &why));
+	EXPECT_STREQ("not a halo_blk frame (bad magic)", why);
+	buf[0] ^= 1;
+	buf[13] = 1;
+	EXPECT_EQ(-EPROTO, halo_p_hdr_decode(buf, &h, &why));
+	EXPECT_STREQ("reserved header fields are not zero", why);
+	buf[13] = 0;
+
+	halo_p_hdr_encode(buf, __HALO_P_TYPE_MAX, 0);
+	EXPECT_EQ(-EPROTO, halo_p_hdr_decode(buf, &h, &why));
+	EXPECT_STREQ("unknown frame type", why);
+	halo_p_hdr_encode(buf, 0, 0);
+	EXPECT_EQ(-EPROTO, halo_p_hdr_decode(buf, &h, &why));
+	EXPECT_STREQ("unknown", halo_p_type_name(0));
+
+	halo_p_hdr_encode(buf, HALO_P_DATA, HALO_P_MAX_PAYLOAD);
+	EXPECT_EQ(0, halo_p_hdr_decode(buf, &h, &why));
+	halo_p_hdr_encode(buf, HALO_P_DATA, HALO_P_MAX_PAYLOAD + 1);
+	EXPECT_EQ(-EPROTO, halo_p_hdr_decode(buf, &h, &why));
+	EXPECT_STREQ("frame longer than the largest write", why);
+}
+
+TEST(hello_round_trip)
+{
+	struct halo_p_hello a, b;
+	const char *why = NULL;
+	u8 buf[HALO_P_HELLO_LEN];
+
+	hello_init(&a, 1, 2);
+	halo_p_hello_encode(&a, buf);
+	ASSERT_EQ(0, halo_p_hello_decode(buf, sizeof(buf), &b, &why))
+		TH_LOG("%s", why);
+	EXPECT_EQ(0, memcmp(&a, &b, sizeof(a)));
+}
+
+/* One byte of a valid hello changed at @off: refused with @reason. */
+static void hello_bad(struct __test_metadata *_metadata, size_t off, u8 val,
+		      const char *reason)
+{
+	struct halo_p_hello a, b;
+	const char *why = NULL;
+	u8 buf[HALO_P_HELLO_LEN];
+
+	hello_init(&a, 1, 2);
+	halo_p_hello_encode(&a, buf);
+	buf[off] = val;
+	EXPECT_EQ(-EPROTO, halo_p_hello_decode(buf, sizeof(buf), &b, &why))
+		TH_LOG("offset %zu = %u was accepted", off, val);
+	if (why)
+		EXPECT_STREQ(reason, why);
+}
+
+TEST(hello_refusals)
+{
+	struct halo_p_hello a, b;
+	const char *why = NULL;
+	u8 buf[HALO_P_HELLO_LEN];
+
+	hello_init(&a, 1, 2);
+	halo_p_hello_encode(&a, buf);
+	EXPECT_EQ(-EPROTO, halo_p_hello_decode(buf, sizeof(buf) - 1, &b, &why));
+	EXPECT_STREQ("hello of the wrong length", why);
+
+	hello_bad(_metadata, 3, 2, "the peer speaks another protocol version");
+	hello_bad(_metadata, 7, 0, "hello with bad node ids");
+	hello_bad(_metadata, 11, 1, "hello with bad node ids");	/* itself */
+	hello_bad(_metadata, 12, 0, "hello with an unknown replication protocol");
+	hello_bad(_metadata, 12, 4, "hello with an unknown replication protocol");
+	hello_bad(_metadata, 13, HALO_P_ROLE_MAX + 1,
+		  "hello with an unknown role or disk state");
+	hello_bad(_metadata, 14, HALO_P_DISK_STATE_MAX + 1,
+		  "hello with an unknown role or disk state");
+	hello_bad(_metadata, 15, 0x80, "hello with unknown flags");
+	hello_bad(_metadata, 16, 0xff, "hello with an impossible size");
+	hello_bad(_metadata, 21, 0, "hello with an impossible size");	/* 0 blocks */
+	hello_bad(_metadata, 176, 0xff, "hello with an impossible size");	/* oos > size */
+	hello_bad(_metadata, 72, 0, "hello with a malformed cluster or device name");
+	hello_bad(_metadata, 72 + 71, 'x', "hello with a malformed cluster or device name");
+	hello_bad(_metadata, 72 + 10, 'x', "hello with a malformed cluster or device name");
+	hello_bad(_metadata, 144, 0, "hello with a malformed cluster or device name");
+	hello_bad(_metadata, 144 + 31, 'x', "hello with a malformed cluster or device name");
+}
+
+TEST(hello_match)
+{
+	struct halo_p_hello a, b;
+	const char *why = NULL;
+
+	hello_init(&a, 1, 2);
+	hello_init(&b, 2, 1);
+	EXPECT_EQ(0, halo_p_hello_match(&a, &b, &why));
+	EXPECT_EQ(0, halo_p_hello_match(&b, &a, &why));
+
+	strcpy(b.cluster, "test");
+	EXPECT_EQ(-EINVAL, halo_p_hello_match(&a, &b, &why));
+	EXPECT_STREQ("the peer belongs to another cluster", why);
+	strcpy(b.cluster, "prod");
+
+	b.peer_id = 3;
+	EXPECT_EQ(-EINVAL, halo_p_hello_match(&a, &b, &why));
+	EXPECT_STREQ("the peer is not the node this device connects to, or it connects to another", why);
+	b.peer_id = 1;
+	b.node_id = 3;
+	EXPECT_EQ(-EINVAL, halo_p_hello_match(&a, &b, &why));
+	b.node_id = 2;
+
+	strcpy(b.name, "r1");
+	EXPECT_EQ(-EINVAL, halo_p_hello_match(&a, &b, &why));
+	EXPECT_STREQ("the peer's device has another name", why);
+	strcpy(b.name, "r0");
+
+	b.data_blocks++;
+	EXPECT_EQ(-EINVAL, halo_p_hello_match(&a, &b, &why));
+	EXPECT_STREQ("the two devices differ in size", why);
+	b.data_blocks--;
+
+	b.protocol = HALO_P_PROTO_A;
+	EXPECT_EQ(-EINVAL, halo_p_hello_match(&a, &b, &why));
+	EXPECT_STREQ("the two sides asked for different replication protocols", why);
+}
+
+static int data_decode(const struct halo_p_data *d, size_t len, u64 max,
+		       const char **why)
+{
+	struct halo_p_data out;
+	u8 buf[HALO_P_DATA_HDR];
+	int ret;
+
+	halo_p_data_encode(d, buf);
+	ret = halo_p_data_decode(buf, len, max, &out, why);
+	if (!ret && memcmp(d, &out, sizeof(out)))
+		return -1000;
+	return ret;
+}
+
+TEST(data_frames)
+{
+	const u64 max = 1ULL << 30;	/* a 1 GiB device */
+	struct halo_p_data d = { .id = 9, .sector = 8, .size = 4096 };
+	const char *why = NULL;
+
+	EXPECT_EQ(0, data_decode(&d, HALO_P_DATA_HDR + 4096, max, &why));
+	EXPECT_EQ(-EPROTO, data_decode(&d, HALO_P_DATA_HDR + 4095, max, &why));
+	EXPECT_STREQ("write whose length does not match its size", why);
+	EXPECT_EQ(-EPROTO, data_decode(&d, HALO_P_DATA_HDR - 1, max, &why));
+	EXPECT_STREQ("write frame too short", why);
+
+	/* the last sector, then one past it, then an overflowing sector */
+	d.sector = max / 512 - 8;
+	EXPECT_EQ(0, data_decode(&d, HALO_P_DATA_HDR + 4096, max, &why));
+	d.sector++;
+	EXPECT_EQ(-EPROTO, data_decode(&d, HALO_P_DATA_HDR + 4096, max, &why));
+	EXPECT_STREQ("write beyond the end of the device", why);
+	d.sector = ~0ULL / 256;
+	EXPECT_EQ(-EPROTO, data_decode(&d, HALO_P_DATA_HDR + 4096, max, &why));
+	EXPECT_STREQ("write beyond the end of the device", why);
+	d.sector = 0;
+
+	d.size = 4000;
+	EXPECT_EQ(-EPROTO, data_decode(&d, HALO_P_DATA_HDR + 4000, max, &why));
+	EXPECT_STREQ("write of a size that is not whole sectors", why);
+
+	/* a flush alone carries nothing; a discard carries no data */
+	d.size = 0;
+	d.flags = HALO_P_DF_FLUSH;
+	EXPECT_EQ(0, data_decode(&d, HALO_P_DATA_HDR, max, &why));
+	d.flags = HALO_P_DF_DISCARD;
+	EXPECT_EQ(-EPROTO, data_decode(&d, HALO_P_DATA_HDR, max, &why));
+	d.size = 1 << 24;
+	EXPECT_EQ(0, data_decode(&d, HALO_P_DATA_HDR, max, &why));
+	d.flags = HALO_P_DF_DISCARD | HALO_P_DF_ZEROES;
+	EXPECT_EQ(-EPROTO, data_decode(&d, HALO_P_DATA_HDR, max, &why));
+	EXPECT_STREQ("write that is both a discard and zeroes", why);
+	d.flags = 0x100;
+	EXPECT_EQ(-EPROTO, data_decode(&d, HALO_P_DATA_HDR, max, &why));
+	EXPECT_STREQ("write with unknown flags", why);
+
+	/* larger than one frame may carry */
+	d.flags = 0;
+	d.size = HALO_P_MAX_DATA + 512;
+	EXPECT_EQ(-EPROTO, data_decode(&d, HALO_P_DATA_HDR + d.size, max, &why));
+}
+
+TEST(acks)
+{
+	struct halo_p_ack a = { .id = 77, .error = -5 }, b;
+	const char *why = NULL;
+	u8 buf[HALO_P_ACK_LEN];
+
+	halo_p_ack_encode(&a, buf);
+	ASSERT_EQ(0, halo_p_ack_decode(buf, sizeof(buf), &b, &why));
+	EXPECT_EQ(77, b.id);
+	EXPECT_EQ(-5, b.error);
+	EXPECT_EQ(-EPROTO, halo_p_ack_decode(buf, sizeof(buf) + 1, &b, &why));
+	a.error = 5;
+	halo_p_ack_encode(&a, buf);
+	EXPECT_EQ(-EPROTO, halo_p_ack_decode(buf, sizeof(buf), &b, &why));
+	EXPECT_STREQ("ack with an impossible error", why);
+	a.error = -4096;
+	halo_p_ack_encode(&a, buf);
+	EXPECT_EQ(-EPROTO, halo_p_ack_decode(buf, sizeof(buf), &b, &why));
+}
+
+TEST_HARNESS_MAIN
