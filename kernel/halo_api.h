@@ -42,6 +42,13 @@ int halo_addr_to_node(struct net *net, const struct sockaddr *addr,
 		      u32 *node_id);
 
 /*
+ * The address of link @link (0 ...) of node @node_id, port 0: -ENOENT if
+ * no such node, -ERANGE if it has fewer links.
+ */
+int halo_node_addr(struct net *net, u32 node_id, unsigned int link,
+		   struct sockaddr_storage *addr);
+
+/*
  * Notifier for membership changes, for every namespace: the callback gets
  * the event and a struct halo_event_info. It runs in process context with
  * the instance locked: it may use the queries above (and sleep briefly),

@@ -211,6 +211,39 @@ int halo_addr_to_node(struct net *net, const struct sockaddr *addr,
 }
 EXPORT_SYMBOL_GPL(halo_addr_to_node);
 
+int halo_node_addr(struct net *net, u32 node_id, unsigned int link,
+		   struct sockaddr_storage *addr)
+{
+	const struct halo_snap *snap;
+	int ret = -ENOENT;
+	u32 i;
+
+	memset(addr, 0, sizeof(*addr));
+	rcu_read_lock();
+	snap = halo_snap_get(net);
+	for (i = 0; snap && i < snap->n_nodes; i++) {
+		const struct halo_snap_node *n = &snap->node[i];
+
+		if (n->id != node_id)
+			continue;
+		ret = -ERANGE;
+		if (link >= n->n_links)
+			break;
+		addr->ss_family = n->link[link].family;
+		if (addr->ss_family == AF_INET)
+			memcpy(&((struct sockaddr_in *)addr)->sin_addr,
+			       n->link[link].addr, 4);
+		else
+			memcpy(&((struct sockaddr_in6 *)addr)->sin6_addr,
+			       n->link[link].addr, 16);
+		ret = 0;
+		break;
+	}
+	rcu_read_unlock();
+	return ret;
+}
+EXPORT_SYMBOL_GPL(halo_node_addr);
+
 int halo_register_notifier(struct notifier_block *nb)
 {
 	return blocking_notifier_chain_register(&halo_notifier, nb);

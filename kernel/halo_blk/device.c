@@ -42,6 +42,8 @@ static const char * const halo_blk_disk_states[] = {
 
 static const char * const halo_blk_conn_states[] = {
 	[HALO_BLK_CONN_STATE_STANDALONE] = "StandAlone",
+	[HALO_BLK_CONN_STATE_CONNECTING] = "Connecting",
+	[HALO_BLK_CONN_STATE_CONNECTED] = "Connected",
 };
 
 const char *halo_blk_role_name(enum halo_blk_role role)
@@ -454,7 +456,9 @@ int halo_blk_dev_create(struct net *net, const struct halo_blk_create *cr,
 	if (!dev)
 		goto err_view;
 	mutex_init(&dev->lock);
+	halo_blk_conn_init(&dev->conn);
 	dev->net = net;
+	dev->node_id = view->local_id;
 	dev->minor = cr->minor;
 	dev->role = HALO_BLK_ROLE_SECONDARY;
 	strscpy(dev->name, cr->name, sizeof(dev->name));
@@ -547,6 +551,7 @@ err_view:
 static void halo_blk_dev_remove(struct halo_blk_dev *dev)
 {
 	lockdep_assert_held(&halo_blk_lock);
+	halo_blk_disconnect(dev);
 	list_del(&dev->list);
 	del_gendisk(dev->gd);	/* waits for I/O; later opens and I/O fail */
 	blk_mq_free_tag_set(&dev->tag_set);

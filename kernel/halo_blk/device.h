@@ -5,6 +5,7 @@
 #ifndef _HALO_BLK_DEVICE_H
 #define _HALO_BLK_DEVICE_H
 
+#include "conn.h"
 #include "meta.h"
 
 #include <linux/blk-mq.h>
@@ -34,11 +35,14 @@ struct halo_blk_dev {
 	struct gendisk *gd;
 	struct bio_set bs;
 
+	u32 node_id;		/* the local node's, at create */
+
 	struct mutex lock;	/* guards everything below */
 	struct halo_md_sb sb;	/* as last written */
 	enum halo_blk_role role;
 	enum halo_blk_disk_state disk_state;
 	unsigned int open_count;
+	struct halo_blk_conn conn;
 };
 
 /* Per request of /dev/haloN, in its PDU. */

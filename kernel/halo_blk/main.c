@@ -32,9 +32,13 @@ static int __init halo_blk_mod_init(void)
 		return ret;
 	halo_blk_major = ret;
 
-	ret = register_pernet_subsys(&halo_blk_net_ops);
+	/* first: its exit (the listener) runs after the devices' */
+	ret = halo_blk_conn_net_init();
 	if (ret < 0)
 		goto err_blkdev;
+	ret = register_pernet_subsys(&halo_blk_net_ops);
+	if (ret < 0)
+		goto err_conn;
 
 	ret = halo_blk_genl_init();
 	if (ret < 0)
@@ -45,6 +49,8 @@ static int __init halo_blk_mod_init(void)
 
 err_pernet:
 	unregister_pernet_subsys(&halo_blk_net_ops);
+err_conn:
+	halo_blk_conn_net_exit();
 err_blkdev:
 	unregister_blkdev(halo_blk_major, "halo");
 	return ret;
@@ -61,6 +67,7 @@ static void __exit halo_blk_mod_exit(void)
 	unregister_pernet_subsys(&halo_blk_net_ops);
 	halo_blk_genl_exit();
 	halo_blk_dev_destroy_all(NULL);	/* made by a request in between */
+	halo_blk_conn_net_exit();	/* the listeners */
 	unregister_blkdev(halo_blk_major, "halo");
 	pr_info("unloaded\n");
 }

@@ -38,13 +38,21 @@ atomic_t halo_extack_next;
 	[HALO_BLK_A_DEV_CONN_STATE] = HALO_BLK_READ_ONLY("conn-state"),	\
 	[HALO_BLK_A_DEV_OUT_OF_SYNC] = HALO_BLK_READ_ONLY("out-of-sync"), \
 	[HALO_BLK_A_DEV_CURRENT_GEN] = HALO_BLK_READ_ONLY("current-gen"), \
-	[HALO_BLK_A_DEV_OPEN_COUNT] = HALO_BLK_READ_ONLY("open-count")
+	[HALO_BLK_A_DEV_OPEN_COUNT] = HALO_BLK_READ_ONLY("open-count"), \
+	[HALO_BLK_A_DEV_CONN_ERROR] = HALO_BLK_READ_ONLY("conn-error")
+
+#define HALO_BLK_NOT_CONNECT						\
+	[HALO_BLK_A_DEV_PEER] = { .type = NLA_REJECT,			\
+				  .reject_message = "peer is for dev-connect" }, \
+	[HALO_BLK_A_DEV_PROTOCOL] = { .type = NLA_REJECT,		\
+				      .reject_message = "protocol is for dev-connect" }
 
 #define HALO_BLK_NAME_POLICY \
 	{ .type = NLA_NUL_STRING, .len = HALO_BLK_NAME_MAX - 1 }
 
 static const struct nla_policy halo_blk_create_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	HALO_BLK_DEV_READ_ONLY,
+	HALO_BLK_NOT_CONNECT,
 	[HALO_BLK_A_DEV_NAME] = HALO_BLK_NAME_POLICY,
 	[HALO_BLK_A_DEV_MINOR] = NLA_POLICY_MAX(NLA_U32, HALO_BLK_MAX_MINOR),
 	[HALO_BLK_A_DEV_DISK] = { .type = NLA_NUL_STRING, .len = HALO_BLK_PATH_MAX - 1 },
@@ -55,6 +63,7 @@ static const struct nla_policy halo_blk_create_policy[HALO_BLK_A_DEV_MAX + 1] = 
 
 static const struct nla_policy halo_blk_name_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	HALO_BLK_DEV_READ_ONLY,
+	HALO_BLK_NOT_CONNECT,
 	[HALO_BLK_A_DEV_NAME] = HALO_BLK_NAME_POLICY,
 	[HALO_BLK_A_DEV_MINOR] = HALO_BLK_READ_ONLY("minor"),
 	[HALO_BLK_A_DEV_DISK] = HALO_BLK_READ_ONLY("disk"),
@@ -65,11 +74,25 @@ static const struct nla_policy halo_blk_name_policy[HALO_BLK_A_DEV_MAX + 1] = {
 
 static const struct nla_policy halo_blk_primary_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	HALO_BLK_DEV_READ_ONLY,
+	HALO_BLK_NOT_CONNECT,
 	[HALO_BLK_A_DEV_NAME] = HALO_BLK_NAME_POLICY,
 	[HALO_BLK_A_DEV_MINOR] = HALO_BLK_READ_ONLY("minor"),
 	[HALO_BLK_A_DEV_DISK] = HALO_BLK_READ_ONLY("disk"),
 	[HALO_BLK_A_DEV_META_DISK] = HALO_BLK_READ_ONLY("meta-disk"),
 	[HALO_BLK_A_DEV_FORCE] = { .type = NLA_FLAG },
+};
+
+static const struct nla_policy halo_blk_connect_policy[HALO_BLK_A_DEV_MAX + 1] = {
+	HALO_BLK_DEV_READ_ONLY,
+	[HALO_BLK_A_DEV_NAME] = HALO_BLK_NAME_POLICY,
+	[HALO_BLK_A_DEV_MINOR] = HALO_BLK_READ_ONLY("minor"),
+	[HALO_BLK_A_DEV_DISK] = HALO_BLK_READ_ONLY("disk"),
+	[HALO_BLK_A_DEV_META_DISK] = HALO_BLK_READ_ONLY("meta-disk"),
+	[HALO_BLK_A_DEV_FORCE] = { .type = NLA_REJECT,
+				   .reject_message = "force is for dev-primary" },
+	[HALO_BLK_A_DEV_PEER] = NLA_POLICY_MIN(NLA_U32, 1),
+	[HALO_BLK_A_DEV_PROTOCOL] = NLA_POLICY_RANGE(NLA_U32, HALO_BLK_PROTOCOL_A,
+						     HALO_BLK_PROTOCOL_C),
 };
 
 enum halo_blk_mcgrp {
@@ -81,6 +104,8 @@ static bool halo_blk_genl_live;
 
 static int halo_blk_nl_put_dev(struct sk_buff *skb, struct halo_blk_dev *dev)
 {
+	const struct halo_blk_conn *conn = &dev->conn;
+	bool connected = conn->state == HALO_BLK_CONN_STATE_CONNECTED;
 	int ret;
 
 	lockdep_assert_held(&dev->lock);
@@ -94,17 +119,23 @@ static int halo_blk_nl_put_dev(struct sk_buff *skb, struct halo_blk_dev *dev)
 				HALO_BLK_A_DEV_PAD) ||
 	      nla_put(skb, HALO_BLK_A_DEV_UUID, sizeof(dev->sb.uuid), dev->sb.uuid) ||
 	      nla_put_u32(skb, HALO_BLK_A_DEV_ROLE, dev->role) ||
-	      nla_put_u32(skb, HALO_BLK_A_DEV_PEER_ROLE, HALO_BLK_ROLE_UNKNOWN) ||
+	      nla_put_u32(skb, HALO_BLK_A_DEV_PEER_ROLE,
+			  connected ? conn->peer.role : HALO_BLK_ROLE_UNKNOWN) ||
 	      nla_put_u32(skb, HALO_BLK_A_DEV_DISK_STATE, dev->disk_state) ||
 	      nla_put_u32(skb, HALO_BLK_A_DEV_PEER_DISK_STATE,
-			  HALO_BLK_DISK_STATE_DUNKNOWN) ||
-	      nla_put_u32(skb, HALO_BLK_A_DEV_CONN_STATE,
-			  HALO_BLK_CONN_STATE_STANDALONE) ||
+			  connected ? conn->peer.disk_state :
+				      HALO_BLK_DISK_STATE_DUNKNOWN) ||
+	      nla_put_u32(skb, HALO_BLK_A_DEV_CONN_STATE, conn->state) ||
 	      nla_put_u64_64bit(skb, HALO_BLK_A_DEV_OUT_OF_SYNC,
 				halo_blk_out_of_sync(dev), HALO_BLK_A_DEV_PAD) ||
 	      nla_put_u64_64bit(skb, HALO_BLK_A_DEV_CURRENT_GEN,
 				dev->sb.gen[HALO_MD_GEN_CURRENT], HALO_BLK_A_DEV_PAD) ||
-	      nla_put_u32(skb, HALO_BLK_A_DEV_OPEN_COUNT, dev->open_count);
+	      nla_put_u32(skb, HALO_BLK_A_DEV_OPEN_COUNT, dev->open_count) ||
+	      (conn->peer_id &&
+	       (nla_put_u32(skb, HALO_BLK_A_DEV_PEER, conn->peer_id) ||
+		nla_put_u32(skb, HALO_BLK_A_DEV_PROTOCOL, conn->protocol))) ||
+	      (conn->error[0] &&
+	       nla_put_string(skb, HALO_BLK_A_DEV_CONN_ERROR, conn->error));
 	return ret ? -EMSGSIZE : 0;
 }
 
@@ -201,6 +232,36 @@ static int halo_blk_nl_secondary_doit(struct sk_buff *skb, struct genl_info *inf
 	ret = halo_blk_dev_secondary(dev, info->extack);
 	mutex_unlock(&halo_blk_lock);
 	return ret;
+}
+
+static int halo_blk_nl_connect_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct halo_blk_dev *dev;
+	u32 protocol = HALO_BLK_PROTOCOL_C;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, HALO_BLK_A_DEV_PEER))
+		return -EINVAL;
+	if (info->attrs[HALO_BLK_A_DEV_PROTOCOL])
+		protocol = nla_get_u32(info->attrs[HALO_BLK_A_DEV_PROTOCOL]);
+	dev = halo_blk_nl_lock_dev(info);
+	if (!dev)
+		return info->attrs[HALO_BLK_A_DEV_NAME] ? -ENOENT : -EINVAL;
+	ret = halo_blk_connect(dev, nla_get_u32(info->attrs[HALO_BLK_A_DEV_PEER]),
+			       protocol, info->extack);
+	mutex_unlock(&halo_blk_lock);
+	return ret;
+}
+
+static int halo_blk_nl_disconnect_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct halo_blk_dev *dev = halo_blk_nl_lock_dev(info);
+
+	if (!dev)
+		return info->attrs[HALO_BLK_A_DEV_NAME] ? -ENOENT : -EINVAL;
+	halo_blk_disconnect(dev);
+	mutex_unlock(&halo_blk_lock);
+	return 0;
 }
 
 static int halo_blk_nl_get_doit(struct sk_buff *skb, struct genl_info *info)
@@ -301,6 +362,20 @@ static const struct genl_ops halo_blk_genl_ops[] = {
 	{
 		.cmd = HALO_BLK_CMD_DEV_SECONDARY,
 		.doit = halo_blk_nl_secondary_doit,
+		.policy = halo_blk_name_policy,
+		.maxattr = HALO_BLK_A_DEV_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = HALO_BLK_CMD_DEV_CONNECT,
+		.doit = halo_blk_nl_connect_doit,
+		.policy = halo_blk_connect_policy,
+		.maxattr = HALO_BLK_A_DEV_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = HALO_BLK_CMD_DEV_DISCONNECT,
+		.doit = halo_blk_nl_disconnect_doit,
 		.policy = halo_blk_name_policy,
 		.maxattr = HALO_BLK_A_DEV_MAX,
 		.flags = GENL_ADMIN_PERM,

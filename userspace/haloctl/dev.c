@@ -21,6 +21,8 @@ static void dev_usage(FILE *f)
 		"       haloctl dev destroy NAME\n"
 		"       haloctl dev primary NAME [force]\n"
 		"       haloctl dev secondary NAME\n"
+		"       haloctl dev connect NAME peer NODE-ID [protocol A|B|C]\n"
+		"       haloctl dev disconnect NAME\n"
 		"       haloctl dev show [NAME]\n"
 		"       haloctl dev help\n"
 		"\n"
@@ -32,9 +34,15 @@ static void dev_usage(FILE *f)
 		"primary: only an UpToDate disk; force makes this disk's data the newest.\n"
 		"secondary: refused while /dev/haloN is held open.\n"
 		"destroy: only a secondary.\n"
+		"connect: replicate with node NODE-ID of this namespace's cluster (TCP\n"
+		"  port %u; the lower node id dials). Protocol C (the default): a write\n"
+		"  completes when both disks have it; B: when the peer received it; A:\n"
+		"  when it is in the send buffer. Returns at once: dev show tells the\n"
+		"  connection state, and conn-error why an attempt failed.\n"
+		"disconnect: close the connection or stop trying (StandAlone).\n"
 		"show: role, disk state, connection, peer, out-of-sync bytes, size.\n"
 		"  With -j: one device's object, or {\"devices\": [...]} for all.\n",
-		HALO_BLK_MAX_MINOR);
+		HALO_BLK_MAX_MINOR, HALO_BLK_PORT);
 }
 
 static const char *const role_names[] = {
@@ -54,6 +62,14 @@ static const char *const disk_names[] = {
 
 static const char *const conn_names[] = {
 	[HALO_BLK_CONN_STATE_STANDALONE] = "StandAlone",
+	[HALO_BLK_CONN_STATE_CONNECTING] = "Connecting",
+	[HALO_BLK_CONN_STATE_CONNECTED] = "Connected",
+};
+
+static const char *const protocol_names[] = {
+	[HALO_BLK_PROTOCOL_A] = "A",
+	[HALO_BLK_PROTOCOL_B] = "B",
+	[HALO_BLK_PROTOCOL_C] = "C",
 };
 
 #define NAME_OF(table, v) \
@@ -75,6 +91,9 @@ struct nla_policy dev_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	[HALO_BLK_A_DEV_OUT_OF_SYNC] = { .type = NLA_U64 },
 	[HALO_BLK_A_DEV_CURRENT_GEN] = { .type = NLA_U64 },
 	[HALO_BLK_A_DEV_OPEN_COUNT] = { .type = NLA_U32 },
+	[HALO_BLK_A_DEV_PEER] = { .type = NLA_U32 },
+	[HALO_BLK_A_DEV_PROTOCOL] = { .type = NLA_U32 },
+	[HALO_BLK_A_DEV_CONN_ERROR] = { .type = NLA_STRING },
 };
 
 /*
@@ -105,6 +124,12 @@ static int print_dev(struct nl_msg *msg, bool one_line)
 	if (tb[HALO_BLK_A_DEV_CONN_STATE])
 		print_string("connection", " connection:%s",
 			     NAME_OF(conn_names, nla_get_u32(tb[HALO_BLK_A_DEV_CONN_STATE])));
+	if (tb[HALO_BLK_A_DEV_PEER])
+		print_u64("peer", " peer:%" PRIu64, nla_get_u32(tb[HALO_BLK_A_DEV_PEER]));
+	if (tb[HALO_BLK_A_DEV_PROTOCOL])
+		print_string("protocol", " protocol:%s",
+			     NAME_OF(protocol_names,
+				     nla_get_u32(tb[HALO_BLK_A_DEV_PROTOCOL])));
 	if (tb[HALO_BLK_A_DEV_PEER_ROLE])
 		print_string("peer-role", " peer-role:%s",
 			     NAME_OF(role_names, nla_get_u32(tb[HALO_BLK_A_DEV_PEER_ROLE])));
@@ -135,6 +160,9 @@ static int print_dev(struct nl_msg *msg, bool one_line)
 		print_u64("current-gen", NULL, nla_get_u64(tb[HALO_BLK_A_DEV_CURRENT_GEN]));
 		print_text(" gen %016" PRIx64, nla_get_u64(tb[HALO_BLK_A_DEV_CURRENT_GEN]));
 	}
+	if (tb[HALO_BLK_A_DEV_CONN_ERROR])
+		print_string("conn-error", "\n    last connection error: %s",
+			     nla_get_string(tb[HALO_BLK_A_DEV_CONN_ERROR]));
 	if (tb[HALO_BLK_A_DEV_UUID] && nla_len(tb[HALO_BLK_A_DEV_UUID]) == 16) {
 		u = nla_data(tb[HALO_BLK_A_DEV_UUID]);
 		for (i = 0; i < 16; i++)
@@ -299,6 +327,72 @@ static int dev_named(const char *verb, uint8_t cmd, bool may_force, int argc,
 	return dev_request(cmd, 0, argv[0], force, NULL);
 }
 
+static int dev_connect(int argc, char **argv)
+{
+	uint32_t peer = 0, protocol = HALO_BLK_PROTOCOL_C;
+	struct halo_nl nl;
+	struct nl_msg *msg;
+	const char *name;
+	int ret;
+
+	if (argc < 1) {
+		errorf("dev connect needs a device name");
+		return 1;
+	}
+	name = argv[0];
+	if (!valid_name(name)) {
+		errorf("invalid device name \"%s\" (1 to %d bytes)", name,
+		       HALO_BLK_NAME_MAX - 1);
+		return 1;
+	}
+	for (argc--, argv++; argc > 0; argc -= 2, argv += 2) {
+		if (argc < 2) {
+			errorf("\"%s\" needs a value", argv[0]);
+			return 1;
+		}
+		if (matches(argv[0], "peer")) {
+			if (!parse_u32(argv[1], 1, UINT32_MAX, &peer)) {
+				errorf("invalid node id \"%s\" (1 to %u)", argv[1],
+				       UINT32_MAX);
+				return 1;
+			}
+		} else if (matches(argv[0], "protocol")) {
+			if (!strcasecmp(argv[1], "A")) {
+				protocol = HALO_BLK_PROTOCOL_A;
+			} else if (!strcasecmp(argv[1], "B")) {
+				protocol = HALO_BLK_PROTOCOL_B;
+			} else if (!strcasecmp(argv[1], "C")) {
+				protocol = HALO_BLK_PROTOCOL_C;
+			} else {
+				errorf("invalid protocol \"%s\" (use A, B or C)", argv[1]);
+				return 1;
+			}
+		} else {
+			errorf("unknown dev connect argument \"%s\" (use peer, protocol)",
+			       argv[0]);
+			return 1;
+		}
+	}
+	if (!peer) {
+		errorf("dev connect needs peer NODE-ID");
+		return 1;
+	}
+	if (halo_nl_open(&nl, HALO_BLK_FAMILY_NAME, HALO_BLK_FAMILY_VERSION) < 0)
+		return 1;
+	msg = halo_nl_msg(&nl, HALO_BLK_CMD_DEV_CONNECT, 0);
+	if (!msg || nla_put_string(msg, HALO_BLK_A_DEV_NAME, name) < 0 ||
+	    nla_put_u32(msg, HALO_BLK_A_DEV_PEER, peer) < 0 ||
+	    nla_put_u32(msg, HALO_BLK_A_DEV_PROTOCOL, protocol) < 0) {
+		nlmsg_free(msg);
+		halo_nl_close(&nl);
+		errorf("out of memory");
+		return 1;
+	}
+	ret = halo_nl_request(&nl, msg, NULL, NULL);
+	halo_nl_close(&nl);
+	return ret < 0 ? 1 : 0;
+}
+
 static int dev_show(int argc, char **argv)
 {
 	if (argc > 1) {
@@ -331,7 +425,12 @@ int do_dev(int argc, char **argv)
 	if (matches(argv[0], "secondary"))
 		return dev_named("secondary", HALO_BLK_CMD_DEV_SECONDARY, false,
 				 argc - 1, argv + 1);
-	errorf("unknown dev command \"%s\" (use create/destroy/primary/secondary/show, or help)",
+	if (matches(argv[0], "connect"))
+		return dev_connect(argc - 1, argv + 1);
+	if (matches(argv[0], "disconnect"))
+		return dev_named("disconnect", HALO_BLK_CMD_DEV_DISCONNECT, false,
+				 argc - 1, argv + 1);
+	errorf("unknown dev command \"%s\" (use create/destroy/primary/secondary/connect/disconnect/show, or help)",
 	       argv[0]);
 	return 1;
 }

@@ -12,6 +12,7 @@
 #define HALO_BLK_NAME_MAX	32
 #define HALO_BLK_PATH_MAX	256
 #define HALO_BLK_MAX_MINOR	1023
+#define HALO_BLK_PORT		7789
 
 /**
  * enum halo_blk_role - A device's role, as DRBD names them.
@@ -46,10 +47,31 @@ enum halo_blk_disk_state {
 
 /**
  * enum halo_blk_conn_state - The replication link, in DRBD's vocabulary.
- * @HALO_BLK_CONN_STATE_STANDALONE: Not connected and not trying to.
+ * @HALO_BLK_CONN_STATE_STANDALONE: Not connected and not trying to (never
+ *   connected, disconnected, or the two sides cannot replicate: see
+ *   conn-error).
+ * @HALO_BLK_CONN_STATE_CONNECTING: Trying to reach the peer, or waiting for it
+ *   to connect.
+ * @HALO_BLK_CONN_STATE_CONNECTED: Connected, hellos exchanged and checked.
  */
 enum halo_blk_conn_state {
 	HALO_BLK_CONN_STATE_STANDALONE,
+	HALO_BLK_CONN_STATE_CONNECTING,
+	HALO_BLK_CONN_STATE_CONNECTED,
+};
+
+/**
+ * enum halo_blk_protocol - When a write completes, as DRBD's protocols A, B
+ *   and C.
+ * @HALO_BLK_PROTOCOL_A: When it is in the local disk and the local send
+ *   buffer.
+ * @HALO_BLK_PROTOCOL_B: When it is in the local disk and the peer received it.
+ * @HALO_BLK_PROTOCOL_C: When both disks have it.
+ */
+enum halo_blk_protocol {
+	HALO_BLK_PROTOCOL_A = 1,
+	HALO_BLK_PROTOCOL_B,
+	HALO_BLK_PROTOCOL_C,
 };
 
 enum {
@@ -70,6 +92,9 @@ enum {
 	HALO_BLK_A_DEV_OUT_OF_SYNC,
 	HALO_BLK_A_DEV_CURRENT_GEN,
 	HALO_BLK_A_DEV_OPEN_COUNT,
+	HALO_BLK_A_DEV_PEER,
+	HALO_BLK_A_DEV_PROTOCOL,
+	HALO_BLK_A_DEV_CONN_ERROR,
 
 	__HALO_BLK_A_DEV_MAX,
 	HALO_BLK_A_DEV_MAX = (__HALO_BLK_A_DEV_MAX - 1)
@@ -83,6 +108,8 @@ enum {
 	HALO_BLK_CMD_DEV_SECONDARY,
 	HALO_BLK_CMD_DEV_NTF,
 	HALO_BLK_CMD_DEV_DEL_NTF,
+	HALO_BLK_CMD_DEV_CONNECT,
+	HALO_BLK_CMD_DEV_DISCONNECT,
 
 	__HALO_BLK_CMD_MAX,
 	HALO_BLK_CMD_MAX = (__HALO_BLK_CMD_MAX - 1)

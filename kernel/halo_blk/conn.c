@@ -1,0 +1,781 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The halo authors.
+ *
+ * Connections between peers (conn.h).
+ *
+ * Each device that connects gets a thread. The node with the lower id
+ * dials the peer's addresses from the cluster configuration, link by link;
+ * the other waits for its listener to hand it the peer's socket. Both then
+ * send a HELLO and check the other's: cluster, node ids, device name, size,
+ * protocol, and the generations (unrelated data never connects). A mismatch
+ * leaves both sides StandAlone with the reason, and is not retried; a
+ * connection that fails or is lost is retried every second.
+ *
+ * Each namespace has one listener on HALO_BLK_PORT (IPv4 and IPv6), from
+ * the first device that waits for a peer until the namespace goes. An
+ * incoming connection must come from an address of the node its HELLO
+ * names, for a device of that name that waits for that node.
+ *
+ * Locks: halo_blk_lock, then a device's lock. The listener's lock is never
+ * held with either: the accept work takes sockets under it, then lets go
+ * before it looks for the device.
+ */
+
+#include "conn.h"
+#include "device.h"
+#include "gen.h"
+#include "netlink.h"
+#include "../halo_api.h"
+
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/kthread.h>
+#include <linux/net.h>
+#include <linux/slab.h>
+#include <linux/tcp.h>
+#include <net/ipv6.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#define HALO_BLK_HELLO_TIMEOUT	(5 * HZ)
+#define HALO_BLK_DIAL_TIMEOUT	(2 * HZ)
+#define HALO_BLK_PING_INT	(10 * HZ)	/* DRBD's ping-int */
+#define HALO_BLK_RETRY		HZ
+
+/* ERROR payload: code (be32), then text. */
+#define HALO_BLK_ERR_RETRY	1	/* try again later */
+#define HALO_BLK_ERR_MISMATCH	2	/* the two sides cannot replicate */
+
+unsigned int halo_blk_net_id;
+
+struct halo_blk_net {
+	struct net *net;
+	struct mutex lock;	/* guards the fields below */
+	struct socket *lsock[2];	/* IPv4, IPv6 */
+	void (*data_ready)(struct sock *sk);	/* TCP's own */
+	bool listening;
+	bool dying;
+	struct work_struct accept_work;
+};
+
+static struct halo_blk_net *halo_blk_net(struct net *net)
+{
+	return net_generic(net, halo_blk_net_id);
+}
+
+void halo_blk_conn_init(struct halo_blk_conn *conn)
+{
+	conn->state = HALO_BLK_CONN_STATE_STANDALONE;
+	init_waitqueue_head(&conn->wait);
+}
+
+/* -- frames on a socket ------------------------------------------------- */
+
+static int halo_blk_send(struct socket *sock, const void *buf, size_t len)
+{
+	struct kvec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	int ret;
+
+	while (iov.iov_len) {
+		ret = kernel_sendmsg(sock, &msg, &iov, 1, iov.iov_len);
+		if (ret <= 0)
+			return ret ? ret : -EPIPE;
+		iov.iov_base += ret;
+		iov.iov_len -= ret;
+	}
+	return 0;
+}
+
+static int halo_blk_send_frame(struct socket *sock, enum halo_p_type type,
+			       const void *payload, u32 len)
+{
+	u8 hdr[HALO_P_HDR_LEN];
+	int ret;
+
+	halo_p_hdr_encode(hdr, type, len);
+	ret = halo_blk_send(sock, hdr, sizeof(hdr));
+	if (!ret && len)
+		ret = halo_blk_send(sock, payload, len);
+	return ret;
+}
+
+static void halo_blk_send_error(struct socket *sock, u32 code, const char *why)
+{
+	u8 buf[4 + HALO_BLK_ERROR_MAX];
+	size_t n = strnlen(why, HALO_BLK_ERROR_MAX - 1);
+
+	put_unaligned_be32(code, buf);
+	memcpy(buf + 4, why, n);
+	halo_blk_send_frame(sock, HALO_P_ERROR, buf, 4 + n);
+}
+
+/*
+ * Read @len bytes. -EAGAIN if the socket's timeout passed before the first
+ * byte (and @idle allows that), -ECONNRESET if the peer closed.
+ */
+static int halo_blk_recv(struct socket *sock, void *buf, size_t len, bool idle)
+{
+	struct msghdr msg = {};
+	struct kvec iov;
+	size_t got = 0;
+	int ret;
+
+	while (got < len) {
+		iov.iov_base = buf + got;
+		iov.iov_len = len - got;
+		ret = kernel_recvmsg(sock, &msg, &iov, 1, iov.iov_len,
+				     MSG_WAITALL);
+		if (ret == -EAGAIN && !got && idle)
+			return -EAGAIN;
+		if (ret == -EAGAIN || ret == -EINTR)
+			return -ETIMEDOUT;
+		if (ret < 0)
+			return ret;
+		if (!ret)
+			return -ECONNRESET;
+		got += ret;
+	}
+	return 0;
+}
+
+/* An ERROR frame's text, made printable, into @out. */
+static void halo_blk_error_text(const u8 *p, u32 len, char *out, size_t size)
+{
+	size_t i, n = min_t(size_t, len, size - 1);
+
+	for (i = 0; i < n; i++)
+		out[i] = p[i] >= 0x20 && p[i] < 0x7f ? p[i] : '?';
+	out[n] = '\0';
+}
+
+/*
+ * Receive the peer's HELLO. An ERROR instead ends the attempt with the
+ * peer's reason in @err: -EINVAL if the peer found a mismatch (final),
+ * -EAGAIN otherwise.
+ */
+static int halo_blk_recv_hello(struct socket *sock, struct halo_p_hello *h,
+			       char *err, size_t err_size)
+{
+	u8 buf[HALO_P_HELLO_LEN + HALO_BLK_ERROR_MAX];
+	struct halo_p_hdr hdr;
+	const char *why;
+	u32 code;
+	int ret;
+
+	ret = halo_blk_recv(sock, buf, HALO_P_HDR_LEN, false);
+	if (ret)
+		return ret;
+	if (halo_p_hdr_decode(buf, &hdr, &why)) {
+		snprintf(err, err_size, "the peer sent garbage: %s", why);
+		return -EPROTO;
+	}
+	if (hdr.type == HALO_P_ERROR && hdr.len >= 4 && hdr.len <= sizeof(buf)) {
+		ret = halo_blk_recv(sock, buf, hdr.len, false);
+		if (ret)
+			return ret;
+		code = get_unaligned_be32(buf);
+		strscpy(err, "the peer refused: ", err_size);
+		halo_blk_error_text(buf + 4, hdr.len - 4, err + strlen(err),
+				    err_size - strlen(err));
+		return code == HALO_BLK_ERR_MISMATCH ? -EINVAL : -EAGAIN;
+	}
+	if (hdr.type != HALO_P_HELLO || hdr.len != HALO_P_HELLO_LEN) {
+		snprintf(err, err_size, "the peer sent %s instead of hello",
+			 halo_p_type_name(hdr.type));
+		return -EPROTO;
+	}
+	ret = halo_blk_recv(sock, buf, hdr.len, false);
+	if (ret)
+		return ret;
+	if (halo_p_hello_decode(buf, hdr.len, h, &why)) {
+		snprintf(err, err_size, "the peer's hello is malformed: %s", why);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static void halo_blk_sock_timeouts(struct socket *sock, long rcv, long snd)
+{
+	WRITE_ONCE(sock->sk->sk_rcvtimeo, rcv);
+	WRITE_ONCE(sock->sk->sk_sndtimeo, snd);
+}
+
+/* -- the listener ------------------------------------------------------- */
+
+static void halo_blk_listen_ready(struct sock *sk)
+{
+	struct halo_blk_net *hn;
+
+	rcu_read_lock();
+	hn = rcu_dereference_sk_user_data(sk);
+	if (hn)
+		queue_work(system_long_wq, &hn->accept_work);
+	rcu_read_unlock();
+}
+
+/*
+ * A connection arrived: read its HELLO and hand it to the device that waits
+ * for that node, or tell the peer why not.
+ */
+static void halo_blk_incoming(struct halo_blk_net *hn, struct socket *sock)
+{
+	struct sockaddr_storage addr;
+	struct halo_blk_dev *dev;
+	struct halo_p_hello h;
+	const char *why = NULL;
+	u32 code = HALO_BLK_ERR_RETRY;
+	char err[HALO_BLK_ERROR_MAX];
+	u32 from;
+
+	/* it inherited the listener's callback: readers must be woken */
+	write_lock_bh(&sock->sk->sk_callback_lock);
+	rcu_assign_sk_user_data(sock->sk, NULL);
+	sock->sk->sk_data_ready = hn->data_ready;
+	write_unlock_bh(&sock->sk->sk_callback_lock);
+	halo_blk_sock_timeouts(sock, HALO_BLK_HELLO_TIMEOUT,
+			       HALO_BLK_HELLO_TIMEOUT);
+	if (halo_blk_recv_hello(sock, &h, err, sizeof(err)))
+		goto out;	/* garbage, or the dialler gave up: nothing to say */
+	if (kernel_getpeername(sock, (struct sockaddr *)&addr) < 0 ||
+	    halo_addr_to_node(hn->net, (struct sockaddr *)&addr, &from) ||
+	    from != h.node_id) {
+		why = "the connection does not come from an address of the node its hello names";
+		code = HALO_BLK_ERR_MISMATCH;
+		goto out;
+	}
+
+	mutex_lock(&halo_blk_lock);
+	dev = halo_blk_dev_find(hn->net, h.name);
+	if (!dev) {
+		why = "no device of that name here (yet)";
+	} else {
+		mutex_lock(&dev->lock);
+		if (READ_ONCE(dev->conn.state) != HALO_BLK_CONN_STATE_CONNECTING ||
+		    dev->conn.peer_id != h.node_id) {
+			why = "the device here does not wait for that node";
+		} else if (dev->conn.accepted) {
+			why = "the device here has a connection from that node already";
+		} else {
+			dev->conn.accepted = sock;
+			dev->conn.accepted_hello = h;
+			sock = NULL;
+			wake_up(&dev->conn.wait);
+		}
+		mutex_unlock(&dev->lock);
+	}
+	mutex_unlock(&halo_blk_lock);
+out:
+	if (!sock)
+		return;
+	if (why)
+		halo_blk_send_error(sock, code, why);
+	sock_release(sock);
+}
+
+static void halo_blk_accept_work(struct work_struct *work)
+{
+	struct halo_blk_net *hn = container_of(work, struct halo_blk_net,
+					       accept_work);
+	struct socket *new[8];
+	unsigned int n = 0, i;
+
+	mutex_lock(&hn->lock);
+	for (i = 0; i < ARRAY_SIZE(hn->lsock) && !hn->dying; i++) {
+		if (!hn->lsock[i])
+			continue;
+		while (n < ARRAY_SIZE(new) &&
+		       !kernel_accept(hn->lsock[i], &new[n], O_NONBLOCK))
+			n++;
+	}
+	mutex_unlock(&hn->lock);
+	for (i = 0; i < n; i++)
+		halo_blk_incoming(hn, new[i]);
+	if (n == ARRAY_SIZE(new))
+		queue_work(system_long_wq, work);
+}
+
+static struct socket *halo_blk_listen_one(struct halo_blk_net *hn, int family)
+{
+	struct sockaddr_storage a = { .ss_family = family };
+	struct socket *sock;
+	int ret;
+
+	ret = sock_create_kern(hn->net, family, SOCK_STREAM, IPPROTO_TCP, &sock);
+	if (ret)
+		return ERR_PTR(ret);
+	sock_set_reuseaddr(sock->sk);
+	if (family == AF_INET6) {
+		ip6_sock_set_v6only(sock->sk);
+		((struct sockaddr_in6 *)&a)->sin6_port = htons(HALO_BLK_PORT);
+	} else {
+		((struct sockaddr_in *)&a)->sin_port = htons(HALO_BLK_PORT);
+	}
+	ret = kernel_bind(sock, (struct sockaddr *)&a,
+			  family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+					       sizeof(struct sockaddr_in));
+	if (!ret)
+		ret = kernel_listen(sock, 16);
+	if (ret) {
+		sock_release(sock);
+		return ERR_PTR(ret);
+	}
+	write_lock_bh(&sock->sk->sk_callback_lock);
+	hn->data_ready = sock->sk->sk_data_ready;
+	rcu_assign_sk_user_data(sock->sk, hn);
+	sock->sk->sk_data_ready = halo_blk_listen_ready;
+	write_unlock_bh(&sock->sk->sk_callback_lock);
+	return sock;
+}
+
+static int halo_blk_listen_start(struct net *net, struct netlink_ext_ack *extack)
+{
+	struct halo_blk_net *hn = halo_blk_net(net);
+	struct socket *s4, *s6;
+	int ret = 0;
+
+	mutex_lock(&hn->lock);
+	if (hn->listening || hn->dying)
+		goto out;
+	s4 = halo_blk_listen_one(hn, AF_INET);
+	if (IS_ERR(s4)) {
+		ret = PTR_ERR(s4);
+		NL_SET_ERR_MSG_FMT(extack,
+				   "cannot listen on TCP port %u (is it in use?)",
+				   HALO_BLK_PORT);
+		goto out;
+	}
+	s6 = halo_blk_listen_one(hn, AF_INET6);
+	if (IS_ERR(s6))
+		s6 = NULL;	/* no IPv6 in this kernel or namespace */
+	hn->lsock[0] = s4;
+	hn->lsock[1] = s6;
+	hn->listening = true;
+	/* connections that arrived before the callback was in place */
+	queue_work(system_long_wq, &hn->accept_work);
+out:
+	mutex_unlock(&hn->lock);
+	return ret;
+}
+
+/* The namespace is going away: neither lock may be held. */
+void halo_blk_listen_stop(struct net *net)
+{
+	struct halo_blk_net *hn = halo_blk_net(net);
+	struct socket *lsock[ARRAY_SIZE(hn->lsock)];
+	unsigned int i;
+
+	mutex_lock(&hn->lock);
+	hn->dying = true;
+	for (i = 0; i < ARRAY_SIZE(hn->lsock); i++) {
+		lsock[i] = hn->lsock[i];
+		hn->lsock[i] = NULL;
+		if (!lsock[i])
+			continue;
+		write_lock_bh(&lsock[i]->sk->sk_callback_lock);
+		rcu_assign_sk_user_data(lsock[i]->sk, NULL);
+		write_unlock_bh(&lsock[i]->sk->sk_callback_lock);
+	}
+	mutex_unlock(&hn->lock);
+	cancel_work_sync(&hn->accept_work);
+	for (i = 0; i < ARRAY_SIZE(lsock); i++)
+		if (lsock[i])
+			sock_release(lsock[i]);
+}
+
+static int __net_init halo_blk_conn_net_init_one(struct net *net)
+{
+	struct halo_blk_net *hn = halo_blk_net(net);
+
+	hn->net = net;
+	mutex_init(&hn->lock);
+	INIT_WORK(&hn->accept_work, halo_blk_accept_work);
+	return 0;
+}
+
+static void __net_exit halo_blk_conn_net_exit_one(struct net *net)
+{
+	halo_blk_listen_stop(net);
+}
+
+static struct pernet_operations halo_blk_conn_net_ops = {
+	.init = halo_blk_conn_net_init_one,
+	.exit = halo_blk_conn_net_exit_one,
+	.id = &halo_blk_net_id,
+	.size = sizeof(struct halo_blk_net),
+};
+
+int halo_blk_conn_net_init(void)
+{
+	return register_pernet_subsys(&halo_blk_conn_net_ops);
+}
+
+void halo_blk_conn_net_exit(void)
+{
+	unregister_pernet_subsys(&halo_blk_conn_net_ops);
+}
+
+/* -- the connection thread ---------------------------------------------- */
+
+static void halo_blk_conn_set(struct halo_blk_dev *dev, u32 state,
+			      const char *error)
+{
+	lockdep_assert_held(&dev->lock);
+	if (error)
+		strscpy(dev->conn.error, error, sizeof(dev->conn.error));
+	if (dev->conn.state == state && !error)
+		return;
+	WRITE_ONCE(dev->conn.state, state);
+	halo_blk_nl_notify(dev);
+}
+
+static void halo_blk_hello_fill(struct halo_blk_dev *dev, struct halo_p_hello *h)
+{
+	lockdep_assert_held(&dev->lock);
+	memset(h, 0, sizeof(*h));
+	h->node_id = dev->node_id;
+	h->peer_id = dev->conn.peer_id;
+	h->protocol = dev->conn.protocol;
+	h->role = dev->role;
+	h->disk_state = dev->disk_state;
+	if (dev->sb.flags & HALO_MD_F_PRIMARY && dev->role != HALO_BLK_ROLE_PRIMARY)
+		h->flags |= HALO_P_HF_CRASHED_PRIMARY;
+	h->data_blocks = dev->sb.layout.data_blocks;
+	memcpy(h->gen, dev->sb.gen, sizeof(h->gen));
+	memcpy(h->uuid, dev->sb.uuid, sizeof(h->uuid));
+	strscpy(h->cluster, dev->sb.cluster, sizeof(h->cluster));
+	strscpy(h->name, dev->name, sizeof(h->name));
+	h->out_of_sync = halo_blk_out_of_sync(dev) >> HALO_MD_BLOCK_SHIFT;
+}
+
+/* Dial the peer, link by link. */
+static int halo_blk_dial(struct halo_blk_dev *dev, struct socket **out)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+	struct sockaddr_storage a;
+	struct socket *sock;
+	unsigned int l;
+	int ret = -ENOENT, alen;
+
+	for (l = 0; !kthread_should_stop(); l++) {
+		ret = halo_node_addr(dev->net, conn->peer_id, l, &a);
+		if (ret == -ERANGE)
+			break;
+		if (ret) {
+			mutex_lock(&dev->lock);
+			halo_blk_conn_set(dev, HALO_BLK_CONN_STATE_CONNECTING,
+					  "the peer is not in the cluster configuration");
+			mutex_unlock(&dev->lock);
+			return ret;
+		}
+		if (a.ss_family == AF_INET6) {
+			((struct sockaddr_in6 *)&a)->sin6_port = htons(HALO_BLK_PORT);
+			alen = sizeof(struct sockaddr_in6);
+		} else {
+			((struct sockaddr_in *)&a)->sin_port = htons(HALO_BLK_PORT);
+			alen = sizeof(struct sockaddr_in);
+		}
+		ret = sock_create_kern(dev->net, a.ss_family, SOCK_STREAM,
+				       IPPROTO_TCP, &sock);
+		if (ret)
+			continue;
+		halo_blk_sock_timeouts(sock, HALO_BLK_HELLO_TIMEOUT,
+				       HALO_BLK_DIAL_TIMEOUT);
+		/* a disconnect shuts it down, which ends the wait */
+		mutex_lock(&dev->lock);
+		conn->sock = sock;
+		mutex_unlock(&dev->lock);
+		ret = kernel_connect(sock, (struct sockaddr *)&a, alen, 0);
+		if (!ret) {
+			*out = sock;
+			return 0;
+		}
+		mutex_lock(&dev->lock);
+		conn->sock = NULL;
+		mutex_unlock(&dev->lock);
+		sock_release(sock);
+	}
+	return ret;
+}
+
+/* Wait for the listener to hand over the peer's connection. */
+static int halo_blk_wait_accepted(struct halo_blk_dev *dev, struct socket **out,
+				  struct halo_p_hello *peer)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+
+	wait_event_interruptible_timeout(conn->wait, READ_ONCE(conn->accepted) ||
+					 kthread_should_stop(), HALO_BLK_RETRY);
+	mutex_lock(&dev->lock);
+	*out = conn->accepted;
+	*peer = conn->accepted_hello;
+	conn->accepted = NULL;
+	if (*out)
+		conn->sock = *out;
+	mutex_unlock(&dev->lock);
+	return *out ? 0 : -EAGAIN;
+}
+
+/*
+ * Connect and exchange HELLOs. -EINVAL: the two sides cannot replicate
+ * (@err says why; the peer was told); any other error: try again.
+ */
+static int halo_blk_establish(struct halo_blk_dev *dev, struct socket **out,
+			      struct halo_p_hello *peer, char *err, size_t size)
+{
+	struct halo_gen_side a = {}, b = {};
+	u8 buf[HALO_P_HELLO_LEN];
+	enum halo_gen_verdict v;
+	struct halo_p_hello self;
+	struct socket *sock;
+	const char *why;
+	bool dialler;
+	int ret;
+
+	mutex_lock(&dev->lock);
+	halo_blk_hello_fill(dev, &self);
+	mutex_unlock(&dev->lock);
+	dialler = self.node_id < self.peer_id;
+	ret = dialler ? halo_blk_dial(dev, &sock) :
+			halo_blk_wait_accepted(dev, &sock, peer);
+	if (ret)
+		return ret;
+
+	halo_blk_sock_timeouts(sock, HALO_BLK_HELLO_TIMEOUT, HALO_BLK_HELLO_TIMEOUT);
+	tcp_sock_set_nodelay(sock->sk);
+	halo_p_hello_encode(&self, buf);
+	ret = halo_blk_send_frame(sock, HALO_P_HELLO, buf, sizeof(buf));
+	if (dialler && !ret)
+		ret = halo_blk_recv_hello(sock, peer, err, size);
+	if (ret)
+		goto fail;
+
+	ret = halo_p_hello_match(&self, peer, &why);
+	if (!ret) {
+		memcpy(a.gen, self.gen, sizeof(a.gen));
+		a.node_id = self.node_id;
+		a.primary = self.role == HALO_BLK_ROLE_PRIMARY;
+		a.crashed_primary = self.flags & HALO_P_HF_CRASHED_PRIMARY;
+		memcpy(b.gen, peer->gen, sizeof(b.gen));
+		b.node_id = peer->node_id;
+		b.primary = peer->role == HALO_BLK_ROLE_PRIMARY;
+		b.crashed_primary = peer->flags & HALO_P_HF_CRASHED_PRIMARY;
+		v = halo_gen_compare(&a, &b, NULL);
+		if (v == HALO_GEN_UNRELATED) {
+			why = "the two disks hold unrelated data (different generations, no common history)";
+			ret = -EINVAL;
+		} else if (v == HALO_GEN_SPLIT_BRAIN) {
+			why = "split brain: both sides changed the data without the other";
+			ret = -EINVAL;
+		}
+	}
+	if (ret) {
+		strscpy(err, why, size);
+		halo_blk_send_error(sock, HALO_BLK_ERR_MISMATCH, why);
+		goto fail;
+	}
+	*out = sock;
+	return 0;
+fail:
+	mutex_lock(&dev->lock);
+	dev->conn.sock = NULL;
+	mutex_unlock(&dev->lock);
+	sock_release(sock);
+	return ret;
+}
+
+/* Connected: answer pings, send them when the peer is quiet, until lost. */
+static void halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock,
+			     char *err, size_t size)
+{
+	u8 buf[4 + HALO_BLK_ERROR_MAX];
+	struct halo_p_hdr hdr;
+	bool pinged = false;
+	const char *why;
+	int ret;
+
+	halo_blk_sock_timeouts(sock, HALO_BLK_PING_INT, HALO_BLK_PING_INT);
+	while (!kthread_should_stop()) {
+		ret = halo_blk_recv(sock, buf, HALO_P_HDR_LEN, true);
+		if (ret == -EAGAIN) {
+			if (pinged) {
+				strscpy(err, "the peer did not answer a ping", size);
+				return;
+			}
+			pinged = true;
+			if (halo_blk_send_frame(sock, HALO_P_PING, NULL, 0))
+				break;
+			continue;
+		}
+		if (ret)
+			break;
+		pinged = false;
+		if (halo_p_hdr_decode(buf, &hdr, &why)) {
+			snprintf(err, size, "the peer sent garbage: %s", why);
+			return;
+		}
+		switch (hdr.type) {
+		case HALO_P_PING:
+			if (hdr.len || halo_blk_send_frame(sock, HALO_P_PING_ACK, NULL, 0))
+				goto lost;
+			break;
+		case HALO_P_PING_ACK:
+			if (hdr.len)
+				goto lost;
+			break;
+		case HALO_P_ERROR:
+			if (hdr.len < 4 || hdr.len > sizeof(buf) ||
+			    halo_blk_recv(sock, buf, hdr.len, false))
+				goto lost;
+			strscpy(err, "the peer ended the connection: ", size);
+			halo_blk_error_text(buf + 4, hdr.len - 4, err + strlen(err),
+					    size - strlen(err));
+			return;
+		default:
+			snprintf(err, size, "the peer sent an unexpected %s frame",
+				 halo_p_type_name(hdr.type));
+			return;
+		}
+	}
+lost:
+	if (!kthread_should_stop())
+		strscpy(err, "connection lost", size);
+}
+
+static int halo_blk_conn_thread(void *arg)
+{
+	struct halo_blk_dev *dev = arg;
+	struct halo_blk_conn *conn = &dev->conn;
+	char err[HALO_BLK_ERROR_MAX];
+	struct halo_p_hello peer;
+	struct socket *sock;
+	int ret;
+
+	while (!kthread_should_stop()) {
+		err[0] = '\0';
+		ret = halo_blk_establish(dev, &sock, &peer, err, sizeof(err));
+		if (ret == -EINVAL) {
+			/* not retried: an administrator must act */
+			mutex_lock(&dev->lock);
+			halo_blk_conn_set(dev, HALO_BLK_CONN_STATE_STANDALONE, err);
+			mutex_unlock(&dev->lock);
+			pr_warn("%s: cannot connect to node %u: %s\n", dev->name,
+				conn->peer_id, err);
+			wait_event_interruptible(conn->wait, kthread_should_stop());
+			break;
+		}
+		if (ret) {
+			if (err[0]) {
+				mutex_lock(&dev->lock);
+				halo_blk_conn_set(dev, HALO_BLK_CONN_STATE_CONNECTING, err);
+				mutex_unlock(&dev->lock);
+			}
+			schedule_timeout_interruptible(HALO_BLK_RETRY);
+			continue;
+		}
+
+		mutex_lock(&dev->lock);
+		conn->peer = peer;
+		conn->error[0] = '\0';
+		halo_blk_conn_set(dev, HALO_BLK_CONN_STATE_CONNECTED, NULL);
+		mutex_unlock(&dev->lock);
+		pr_info("%s: connected to node %u\n", dev->name, conn->peer_id);
+
+		err[0] = '\0';
+		halo_blk_receive(dev, sock, err, sizeof(err));
+
+		mutex_lock(&dev->lock);
+		conn->sock = NULL;
+		halo_blk_conn_set(dev, HALO_BLK_CONN_STATE_CONNECTING,
+				  err[0] ? err : NULL);
+		mutex_unlock(&dev->lock);
+		kernel_sock_shutdown(sock, SHUT_RDWR);
+		sock_release(sock);
+		if (err[0])
+			pr_info("%s: disconnected from node %u: %s\n", dev->name,
+				conn->peer_id, err);
+	}
+	return 0;
+}
+
+int halo_blk_connect(struct halo_blk_dev *dev, u32 peer_id, u8 protocol,
+		     struct netlink_ext_ack *extack)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+	struct sockaddr_storage a;
+	struct task_struct *t;
+	bool failed;
+	int ret;
+
+	lockdep_assert_held(&halo_blk_lock);
+	if (peer_id == dev->node_id) {
+		NL_SET_ERR_MSG(extack, "the peer is this node");
+		return -EINVAL;
+	}
+	ret = halo_node_addr(dev->net, peer_id, 0, &a);
+	if (ret) {
+		NL_SET_ERR_MSG_FMT(extack,
+				   "node %u is not in this namespace's cluster configuration",
+				   peer_id);
+		return -ENOENT;
+	}
+	mutex_lock(&dev->lock);
+	if (conn->thread && conn->state != HALO_BLK_CONN_STATE_STANDALONE) {
+		NL_SET_ERR_MSG_FMT(extack, "device is %s with node %u: disconnect first",
+				   halo_blk_conn_state_name(conn->state), conn->peer_id);
+		ret = -EBUSY;
+		goto out;
+	}
+	failed = conn->thread;
+	mutex_unlock(&dev->lock);
+	/* the last attempt failed for good: its thread waits to be stopped */
+	if (failed)
+		halo_blk_disconnect(dev);
+	if (dev->node_id > peer_id) {
+		ret = halo_blk_listen_start(dev->net, extack);
+		if (ret)
+			return ret;
+	}
+	mutex_lock(&dev->lock);
+	conn->peer_id = peer_id;
+	conn->protocol = protocol;
+	conn->error[0] = '\0';
+	t = kthread_create(halo_blk_conn_thread, dev, "halo_blk%u", dev->minor);
+	if (IS_ERR(t)) {
+		ret = PTR_ERR(t);
+		goto out;
+	}
+	conn->thread = t;
+	halo_blk_conn_set(dev, HALO_BLK_CONN_STATE_CONNECTING, NULL);
+	wake_up_process(t);
+	ret = 0;
+out:
+	mutex_unlock(&dev->lock);
+	return ret;
+}
+
+void halo_blk_disconnect(struct halo_blk_dev *dev)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+	struct task_struct *t;
+
+	mutex_lock(&dev->lock);
+	t = conn->thread;
+	conn->thread = NULL;
+	if (conn->sock)
+		kernel_sock_shutdown(conn->sock, SHUT_RDWR);
+	mutex_unlock(&dev->lock);
+	if (!t)
+		return;
+	kthread_stop(t);
+	mutex_lock(&dev->lock);
+	if (conn->accepted) {
+		sock_release(conn->accepted);
+		conn->accepted = NULL;
+	}
+	halo_blk_conn_set(dev, HALO_BLK_CONN_STATE_STANDALONE, NULL);
+	mutex_unlock(&dev->lock);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Copyright (C) 2026 The halo authors.
+ *
+ * The connection of a device to its peer: one TCP connection from kernel
+ * sockets in the device's namespace, made by the node with the lower id
+ * and accepted by the other's listener (Documentation/halo_blk.rst,
+ * "Connection").
+ */
+#ifndef _HALO_BLK_CONN_H
+#define _HALO_BLK_CONN_H
+
+#include "proto.h"
+
+#include <linux/wait.h>
+#include <uapi/linux/halo_blk.h>
+
+struct halo_blk_dev;
+struct net;
+struct netlink_ext_ack;
+struct socket;
+struct task_struct;
+
+#define HALO_BLK_ERROR_MAX	128
+
+/* Guarded by the device's lock unless said otherwise. */
+struct halo_blk_conn {
+	u32 peer_id;		/* 0: never connected */
+	u8 protocol;		/* enum halo_p_protocol */
+	u32 state;		/* enum halo_blk_conn_state; READ_ONCE without the lock */
+	char error[HALO_BLK_ERROR_MAX];	/* why it last failed or ended */
+	struct task_struct *thread;	/* while connecting or connected */
+	struct socket *sock;	/* the thread's socket, dialling or connected */
+	struct socket *accepted;	/* handed over by the listener */
+	struct halo_p_hello accepted_hello;
+	struct halo_p_hello peer;	/* while connected */
+	wait_queue_head_t wait;	/* the thread waits for an accepted socket */
+};
+
+void halo_blk_conn_init(struct halo_blk_conn *conn);
+int halo_blk_connect(struct halo_blk_dev *dev, u32 peer_id, u8 protocol,
+		     struct netlink_ext_ack *extack);
+/* Stops the connection thread; the device's lock must not be held. */
+void halo_blk_disconnect(struct halo_blk_dev *dev);
+
+void halo_blk_listen_stop(struct net *net);
+int halo_blk_conn_net_init(void);
+void halo_blk_conn_net_exit(void);
+extern unsigned int halo_blk_net_id;
+
+#endif /* _HALO_BLK_CONN_H */

@@ -1,0 +1,178 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# halo_blk connections between two nodes in namespaces: connect (the lower
+# id dials, the other accepts), what each side shows of the other,
+# disconnect and reconnect from either side, a peer that goes away, and
+# every mismatch the handshake must refuse on both sides with its reason.
+. "$(dirname "$0")/lib.sh"
+require_root
+
+moddir=${HALO_MODDIR:?run under scripts/vm-run}
+lsmod | grep -q '^halo ' || insmod "$moddir/halo.ko" || fail "insmod halo.ko"
+modprobe -q libcrc32c
+lsmod | grep -q '^halo_blk ' || insmod "$moddir/halo_blk.ko" || fail "insmod halo_blk.ko"
+
+dir=$(mktemp -d)
+loops=()
+conn_cleanup()
+{
+	local n d
+
+	for n in 1 2; do
+		for d in r0 r1 r2; do
+			hctl "$n" dev disconnect "$d" 2>/dev/null
+			hctl "$n" dev destroy "$d" 2>/dev/null
+		done
+	done
+	nodes_cleanup
+	for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null; done
+	rm -rf "$dir"
+}
+
+loop_new()	# loop_new NAME MiB: a loop device over a file, in $loop
+{
+	truncate -s "$2M" "$dir/$1" || fail "truncate $1"
+	loop=$(losetup -f --show "$dir/$1") || fail "losetup $1"
+	loops+=("$loop")
+}
+
+expect_err()	# expect_err WHAT PATTERN CMD...
+{
+	local what=$1 pat=$2 out
+
+	shift 2
+	out=$("$@" 2>&1) && fail "$what: accepted: $*"
+	echo "$out" | grep -q -- "$pat" || fail "$what: unclear error: $out"
+	echo "ok: $what refused: $out"
+}
+
+dev_json()	# dev_json NODE NAME KEY: the key's value, or "-" if absent
+{
+	hctl "$1" -j dev show "$2" | python3 -c '
+import json, sys
+print(json.load(sys.stdin).get(sys.argv[1], "-"))' "$3"
+}
+
+is()	# is NODE NAME KEY VALUE
+{
+	[ "$(dev_json "$1" "$2" "$3")" = "$4" ]
+}
+
+both()	# both NAME KEY VALUE
+{
+	is 1 "$1" "$2" "$3" && is 2 "$1" "$2" "$3"
+}
+
+modprobe loop 2>/dev/null
+cluster_setup 2 1 || fail "cluster setup"
+trap conn_cleanup EXIT
+loop_new a 64; la=$loop
+loop_new b 64; lb=$loop
+loop_new c 64; lc=$loop
+loop_new d 32; ld=$loop
+
+hctl 1 dev create r0 minor 0 disk "$la" || fail "create r0 on node 1"
+hctl 2 dev create r0 minor 1 disk "$lb" || fail "create r0 on node 2"
+
+# -- bad input, refused by the request itself --
+expect_err "connect to the node itself" "the peer is this node" \
+	hctl 1 dev connect r0 peer 1
+expect_err "connect to a node not configured" "not in this namespace's cluster configuration" \
+	hctl 1 dev connect r0 peer 9
+expect_err "connect without a peer" "needs peer NODE-ID" hctl 1 dev connect r0
+expect_err "an unknown protocol" "use A, B or C" hctl 1 dev connect r0 peer 2 protocol D
+expect_err "connect a device that does not exist" "no device with this name" \
+	hctl 1 dev connect r9 peer 2
+is 1 r0 connection StandAlone || fail "a refused connect changed the state"
+
+# -- connect: from either side, in either order --
+hctl 2 dev connect r0 peer 1 || fail "connect on node 2"
+is 2 r0 connection Connecting || fail "node 2 is not Connecting: $(dev_json 2 r0 connection)"
+hctl 1 dev connect r0 peer 2 || fail "connect on node 1"
+wait_for 20 both r0 connection Connected || fail "not connected: $(hctl 1 dev show r0; hctl 2 dev show r0)"
+log "connected"
+for n in 1 2; do
+	is "$n" r0 peer-role Secondary || fail "node $n: peer-role $(dev_json "$n" r0 peer-role)"
+	is "$n" r0 peer-disk Inconsistent || fail "node $n: peer-disk $(dev_json "$n" r0 peer-disk)"
+	is "$n" r0 protocol C || fail "node $n: protocol $(dev_json "$n" r0 protocol)"
+	is "$n" r0 conn-error - || fail "node $n: an error while connected: $(dev_json "$n" r0 conn-error)"
+done
+is 1 r0 peer 2 && is 2 r0 peer 1 || fail "peer ids"
+expect_err "connect while connected" "disconnect first" hctl 1 dev connect r0 peer 2
+
+# -- disconnect from the accepting side, then from the dialling side --
+hctl 2 dev disconnect r0 || fail "disconnect on node 2"
+is 2 r0 connection StandAlone || fail "node 2 not StandAlone after disconnect"
+wait_for 15 is 1 r0 connection Connecting || fail "node 1 did not notice"
+log "node 1 after node 2 left: $(dev_json 1 r0 conn-error)"
+hctl 2 dev connect r0 peer 1 || fail "reconnect on node 2"
+wait_for 20 both r0 connection Connected || fail "no reconnection from node 2"
+hctl 1 dev disconnect r0 || fail "disconnect on node 1"
+wait_for 15 is 2 r0 connection Connecting || fail "node 2 did not notice"
+hctl 1 dev connect r0 peer 2 || fail "reconnect on node 1"
+wait_for 20 both r0 connection Connected || fail "no reconnection from node 1"
+log "disconnected and reconnected from both sides"
+
+# -- a peer whose device goes away, and comes back --
+hctl 2 dev disconnect r0
+hctl 2 dev destroy r0 || fail "destroy on node 2"
+wait_for 15 is 1 r0 connection Connecting || fail "node 1 did not notice the device going"
+hctl 2 dev create r0 minor 1 disk "$lb" || fail "re-create r0 on node 2"
+hctl 2 dev connect r0 peer 1 || fail "connect again on node 2"
+wait_for 20 both r0 connection Connected || fail "no connection to the re-created device"
+hctl 1 dev disconnect r0
+hctl 2 dev disconnect r0
+
+# -- mismatches: both sides StandAlone, with the reason, not retried --
+mismatch()	# mismatch WHAT PATTERN DEVICE
+{
+	wait_for 20 both "$3" connection StandAlone ||
+		fail "$1: $(hctl 1 dev show "$3"; hctl 2 dev show "$3")"
+	for n in 1 2; do
+		dev_json "$n" "$3" conn-error | grep -q -- "$2" ||
+			fail "$1: node $n says: $(dev_json "$n" "$3" conn-error)"
+	done
+	echo "ok: $1: $(dev_json 1 "$3" conn-error) | $(dev_json 2 "$3" conn-error)"
+}
+
+hctl 1 dev connect r0 peer 2 protocol A || fail "connect A"
+hctl 2 dev connect r0 peer 1 protocol C || fail "connect C"
+mismatch "different protocols" "different replication protocols" r0
+# a failed attempt does not block the next connect
+hctl 1 dev connect r0 peer 2 protocol C || fail "connect after a mismatch"
+hctl 2 dev connect r0 peer 1 protocol C || fail "connect after a mismatch"
+wait_for 20 both r0 connection Connected || fail "no connection after fixing the protocol"
+hctl 1 dev disconnect r0
+hctl 2 dev disconnect r0
+
+hctl 1 dev create r1 minor 2 disk "$lc" || fail "create r1 on node 1"
+hctl 2 dev create r1 minor 3 disk "$ld" || fail "create r1 on node 2"
+hctl 1 dev connect r1 peer 2
+hctl 2 dev connect r1 peer 1
+mismatch "different sizes" "differ in size" r1
+
+# the peer has no device of that name: the dialler keeps trying, and says why
+hctl 1 dev disconnect r1
+hctl 2 dev disconnect r1
+hctl 2 dev destroy r1
+hctl 1 dev destroy r1
+hctl 1 dev create r2 minor 2 disk "$lc" || fail "create r2 on node 1"
+hctl 1 dev connect r2 peer 2
+wait_for 15 sh -c "haloctl -n $(node_ns 1) -j dev show r2 | grep -q 'no device of that name'" ||
+	fail "r2 without a partner: $(hctl 1 dev show r2)"
+is 1 r2 connection Connecting || fail "r2 without a partner: $(dev_json 1 r2 connection)"
+echo "ok: a device the peer lacks: $(dev_json 1 r2 conn-error)"
+hctl 1 dev disconnect r2
+hctl 1 dev destroy r2
+
+# data that never shared a history: two forced primaries
+hctl 1 dev primary r0 force || fail "force primary on node 1"
+hctl 1 dev secondary r0
+hctl 2 dev primary r0 force || fail "force primary on node 2"
+hctl 2 dev secondary r0
+hctl 1 dev connect r0 peer 2
+hctl 2 dev connect r0 peer 1
+mismatch "unrelated data" "unrelated data" r0
+
+log "all connection checks passed"
