@@ -99,6 +99,29 @@ for n in 1 2; do
 	is "$n" r0 conn-error - || fail "node $n: an error while connected: $(dev_json "$n" r0 conn-error)"
 done
 is 1 r0 peer 2 && is 2 r0 peer 1 || fail "peer ids"
+
+# -- writes: the primary's land on both disks at the same offset --
+hctl 1 dev primary r0 force || fail "force primary on node 1"
+wait_for 10 is 2 r0 peer-role Primary || fail "node 2 does not see the primary: $(dev_json 2 r0 peer-role)"
+is 1 r0 peer-role Secondary || fail "node 1's peer-role: $(dev_json 1 r0 peer-role)"
+head -c 3M /dev/urandom >"$dir/pattern" || fail "pattern"
+# protocol C: when dd returns, both disks have it
+dd if="$dir/pattern" of=/dev/halo0 bs=1M seek=5 oflag=direct conv=fsync status=none ||
+	fail "write /dev/halo0"
+for l in "$la" "$lb"; do
+	dd if="$l" of="$dir/back" bs=1M skip=5 count=3 iflag=direct status=none || fail "read $l"
+	cmp -s "$dir/back" "$dir/pattern" || fail "$l does not hold the primary's write"
+done
+# small writes, out of 1 MiB alignment, and a flush
+dd if="$dir/pattern" of=/dev/halo0 bs=4k count=3 seek=7 oflag=direct status=none ||
+	fail "small writes"
+sync /dev/halo0 2>/dev/null
+dd if="$lb" of="$dir/back" bs=4k skip=7 count=3 iflag=direct status=none
+dd if="$dir/pattern" of="$dir/want" bs=4k count=3 status=none
+cmp -s "$dir/back" "$dir/want" || fail "node 2 lacks the small writes"
+log "writes replicated (protocol C)"
+hctl 1 dev secondary r0 || fail "demote node 1"
+wait_for 10 is 2 r0 peer-role Secondary || fail "node 2 still sees a primary"
 expect_err "connect while connected" "disconnect first" hctl 1 dev connect r0 peer 2
 
 # -- disconnect from the accepting side, then from the dialling side --

@@ -70,6 +70,7 @@ void halo_blk_conn_init(struct halo_blk_conn *conn)
 {
 	conn->state = HALO_BLK_CONN_STATE_STANDALONE;
 	init_waitqueue_head(&conn->wait);
+	mutex_init(&conn->send_lock);
 }
 
 /* -- frames on a socket ------------------------------------------------- */
@@ -565,7 +566,7 @@ static int halo_blk_establish(struct halo_blk_dev *dev, struct socket **out,
 		b.crashed_primary = peer->flags & HALO_P_HF_CRASHED_PRIMARY;
 		v = halo_gen_compare(&a, &b, NULL);
 		if (v == HALO_GEN_UNRELATED) {
-			why = "the two disks hold unrelated data (different generations, no common history)";
+			why = "the two disks hold unrelated data (no common history)";
 			ret = -EINVAL;
 		} else if (v == HALO_GEN_SPLIT_BRAIN) {
 			why = "split brain: both sides changed the data without the other";
@@ -587,14 +588,20 @@ fail:
 	return ret;
 }
 
-/* Connected: answer pings, send them when the peer is quiet, until lost. */
+/*
+ * Connected: apply the peer's writes, complete ours on its acks, answer
+ * pings and send them when the peer is quiet, until the connection ends.
+ */
 static void halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock,
 			     char *err, size_t size)
 {
 	u8 buf[4 + HALO_BLK_ERROR_MAX];
+	struct halo_p_state st;
+	struct halo_p_data d;
+	struct halo_p_ack a;
 	struct halo_p_hdr hdr;
 	bool pinged = false;
-	const char *why;
+	const char *why = NULL;
 	int ret;
 
 	halo_blk_sock_timeouts(sock, HALO_BLK_PING_INT, HALO_BLK_PING_INT);
@@ -606,7 +613,7 @@ static void halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock,
 				return;
 			}
 			pinged = true;
-			if (halo_blk_send_frame(sock, HALO_P_PING, NULL, 0))
+			if (halo_blk_repl_send(dev, HALO_P_PING, NULL, 0))
 				break;
 			continue;
 		}
@@ -619,8 +626,51 @@ static void halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock,
 		}
 		switch (hdr.type) {
 		case HALO_P_PING:
-			if (hdr.len || halo_blk_send_frame(sock, HALO_P_PING_ACK, NULL, 0))
+			if (hdr.len || halo_blk_repl_send(dev, HALO_P_PING_ACK, NULL, 0))
 				goto lost;
+			break;
+		case HALO_P_DATA:
+			if (hdr.len < HALO_P_DATA_HDR ||
+			    halo_blk_recv(sock, buf, HALO_P_DATA_HDR, false))
+				goto lost;
+			if (halo_p_data_decode(buf, hdr.len, halo_blk_size_bytes(dev),
+					       &d, &why)) {
+				snprintf(err, size, "the peer sent a bad write: %s", why);
+				return;
+			}
+			if (READ_ONCE(dev->role) == HALO_BLK_ROLE_PRIMARY) {
+				strscpy(err, "both nodes are primary: the peer's write was refused",
+					size);
+				return;
+			}
+			if (halo_blk_repl_rx_data(dev, sock, &d))
+				goto lost;
+			break;
+		case HALO_P_STATE:
+			if (hdr.len != HALO_P_STATE_LEN ||
+			    halo_blk_recv(sock, buf, hdr.len, false))
+				goto lost;
+			if (halo_p_state_decode(buf, hdr.len, &st, &why)) {
+				snprintf(err, size, "the peer sent a bad state: %s", why);
+				return;
+			}
+			mutex_lock(&dev->lock);
+			dev->conn.peer.role = st.role;
+			dev->conn.peer.disk_state = st.disk_state;
+			halo_blk_nl_notify(dev);
+			mutex_unlock(&dev->lock);
+			break;
+		case HALO_P_RECV_ACK:
+		case HALO_P_WRITE_ACK:
+			if (hdr.len != HALO_P_ACK_LEN ||
+			    halo_blk_recv(sock, buf, hdr.len, false))
+				goto lost;
+			if (halo_p_ack_decode(buf, hdr.len, &a, &why) ||
+			    halo_blk_repl_ack(dev, &a)) {
+				snprintf(err, size, "the peer sent a bad ack%s%s",
+					 why ? ": " : "", why ?: "");
+				return;
+			}
 			break;
 		case HALO_P_PING_ACK:
 			if (hdr.len)
@@ -682,11 +732,14 @@ static int halo_blk_conn_thread(void *arg)
 		conn->error[0] = '\0';
 		halo_blk_conn_set(dev, HALO_BLK_CONN_STATE_CONNECTED, NULL);
 		mutex_unlock(&dev->lock);
+		halo_blk_repl_up(dev, sock);
 		pr_info("%s: connected to node %u\n", dev->name, conn->peer_id);
 
 		err[0] = '\0';
 		halo_blk_receive(dev, sock, err, sizeof(err));
 
+		kernel_sock_shutdown(sock, SHUT_RDWR);
+		halo_blk_repl_down(dev);
 		mutex_lock(&dev->lock);
 		conn->sock = NULL;
 		halo_blk_conn_set(dev, HALO_BLK_CONN_STATE_CONNECTING,

@@ -35,6 +35,10 @@ struct halo_blk_conn {
 	struct halo_p_hello accepted_hello;
 	struct halo_p_hello peer;	/* while connected */
 	wait_queue_head_t wait;	/* the thread waits for an accepted socket */
+
+	struct mutex send_lock;	/* serialises frames; guards the two below */
+	struct socket *send_sock;	/* while connected (repl.c) */
+	u32 gen;		/* connections so far: the high half of frame ids */
 };
 
 void halo_blk_conn_init(struct halo_blk_conn *conn);

@@ -81,7 +81,7 @@ u64 halo_blk_out_of_sync(const struct halo_blk_dev *dev)
 
 /* -- I/O ------------------------------------------------------------- */
 
-static void halo_blk_req_put(struct request *rq)
+void halo_blk_req_put(struct request *rq)
 {
 	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
 
@@ -130,6 +130,7 @@ static blk_status_t halo_blk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	blk_mq_start_request(rq);
 	req->dev = dev;
 	req->status = BLK_STS_OK;
+	req->flags = 0;
 	atomic_set(&req->pending, 1);
 
 	if (req_op(rq) == REQ_OP_FLUSH) {
@@ -146,8 +147,36 @@ static blk_status_t halo_blk_queue_rq(struct blk_mq_hw_ctx *hctx,
 			halo_blk_submit(rq, clone);
 		}
 	}
+	if (op_is_write(req_op(rq)) || req_op(rq) == REQ_OP_FLUSH)
+		halo_blk_repl_write(dev, rq);
 	halo_blk_req_put(rq);
 	return BLK_STS_OK;
+}
+
+static int halo_md_write_sb(struct halo_blk_dev *dev, const struct halo_md_sb *sb);
+
+/*
+ * A write the peer does not get (not connected, or its disk failed it).
+ * The first makes a new current generation and marks every block out of
+ * sync, durably, before the write can complete: the peer must not be taken
+ * for up to date later. (The bitmap that would name only the blocks
+ * written is for the resync to use; until then the next sync is full.)
+ */
+void halo_blk_write_alone(struct halo_blk_dev *dev)
+{
+	struct halo_md_sb sb;
+
+	mutex_lock(&dev->lock);
+	if (!(dev->sb.flags & HALO_MD_F_FULL_SYNC)) {
+		sb = dev->sb;
+		halo_gen_new_current(sb.gen, get_random_u64() | 1);
+		sb.flags |= HALO_MD_F_FULL_SYNC;
+		if (halo_md_write_sb(dev, &sb))
+			pr_err_ratelimited("%s: cannot record a write the peer lacks\n",
+					   dev->name);
+		halo_blk_nl_notify(dev);
+	}
+	mutex_unlock(&dev->lock);
 }
 
 static void halo_blk_complete(struct request *rq)
@@ -381,6 +410,9 @@ static int halo_blk_open_backing(struct halo_blk_dev *dev, const char *path,
 	return ret;
 }
 
+/* A discard or write-zeroes of at most 2 GiB: the frame's size is 32 bits. */
+#define HALO_BLK_MAX_NODATA_SECTORS	(1U << 22)
+
 static void halo_blk_limits(struct halo_blk_dev *dev, struct halo_queue_limits *hl)
 {
 	struct block_device *bdev = dev->disk.bdev;
@@ -389,11 +421,18 @@ static void halo_blk_limits(struct halo_blk_dev *dev, struct halo_queue_limits *
 	hl->logical_block_size = max_t(unsigned int, bdev_logical_block_size(bdev), 512);
 	hl->physical_block_size = max_t(unsigned int,
 					bdev_physical_block_size(bdev), HALO_MD_BLOCK);
-	hl->max_hw_sectors = queue_max_hw_sectors(bdev_get_queue(bdev));
-	hl->max_discard_sectors = bdev_max_discard_sectors(bdev);
+	/* a request is one DATA frame to the peer: at most 1 MiB of data */
+	hl->max_hw_sectors = min_t(unsigned int,
+				   queue_max_hw_sectors(bdev_get_queue(bdev)),
+				   HALO_P_MAX_DATA >> SECTOR_SHIFT);
+	/* and its size field is 32 bits of bytes */
+	hl->max_discard_sectors = min_t(unsigned int, bdev_max_discard_sectors(bdev),
+					HALO_BLK_MAX_NODATA_SECTORS);
 	hl->discard_granularity = hl->max_discard_sectors ?
 		max_t(unsigned int, bdev_discard_granularity(bdev), HALO_MD_BLOCK) : 0;
-	hl->max_write_zeroes_sectors = bdev_write_zeroes_sectors(bdev);
+	hl->max_write_zeroes_sectors = min_t(unsigned int,
+					     bdev_write_zeroes_sectors(bdev),
+					     HALO_BLK_MAX_NODATA_SECTORS);
 }
 
 /* What I/O needs; none is left once the disk is deleted. */
@@ -627,6 +666,7 @@ int halo_blk_dev_primary(struct halo_blk_dev *dev, bool force,
 	dev->disk_state = HALO_BLK_DISK_STATE_UPTODATE;
 	WRITE_ONCE(dev->role, HALO_BLK_ROLE_PRIMARY);
 	set_disk_ro(dev->gd, false);
+	halo_blk_repl_state(dev);
 	halo_blk_nl_notify(dev);
 out:
 	mutex_unlock(&dev->lock);
@@ -658,6 +698,7 @@ int halo_blk_dev_secondary(struct halo_blk_dev *dev,
 	if (ret)
 		/* the primary flag stays: the next attach treats it as a crash */
 		NL_SET_ERR_MSG(extack, "secondary, but the metadata could not be written");
+	halo_blk_repl_state(dev);
 	halo_blk_nl_notify(dev);
 out:
 	mutex_unlock(&dev->lock);

@@ -48,8 +48,11 @@ struct halo_blk_dev {
 /* Per request of /dev/haloN, in its PDU. */
 struct halo_blk_req {
 	struct halo_blk_dev *dev;
-	atomic_t pending;	/* clones in flight, plus one while submitting */
+	/* clones in flight, the peer's ack awaited, plus one while submitting */
+	atomic_t pending;
 	blk_status_t status;	/* the first error */
+	u64 peer_id;		/* the DATA frame's id (repl.c) */
+	unsigned long flags;	/* repl.c: the peer's ack is awaited */
 };
 
 extern struct mutex halo_blk_lock;
@@ -72,6 +75,21 @@ int halo_blk_dev_primary(struct halo_blk_dev *dev, bool force,
 			 struct netlink_ext_ack *extack);
 int halo_blk_dev_secondary(struct halo_blk_dev *dev,
 			   struct netlink_ext_ack *extack);
+
+void halo_blk_req_put(struct request *rq);
+void halo_blk_write_alone(struct halo_blk_dev *dev);
+
+/* repl.c */
+void halo_blk_repl_write(struct halo_blk_dev *dev, struct request *rq);
+int halo_blk_repl_ack(struct halo_blk_dev *dev, const struct halo_p_ack *a);
+void halo_blk_repl_up(struct halo_blk_dev *dev, struct socket *sock);
+void halo_blk_repl_state(struct halo_blk_dev *dev);
+void halo_blk_repl_down(struct halo_blk_dev *dev);
+int halo_blk_repl_send(struct halo_blk_dev *dev, enum halo_p_type type,
+		       const void *payload, u32 len);
+int halo_blk_repl_rx_data(struct halo_blk_dev *dev, struct socket *sock,
+			  const struct halo_p_data *d);
+void halo_blk_free_bio_pages(struct bio *bio);
 
 u64 halo_blk_size_bytes(const struct halo_blk_dev *dev);
 u64 halo_blk_md_bytes(const struct halo_blk_dev *dev);

@@ -178,7 +178,7 @@ int halo_p_hello_match(const struct halo_p_hello *self,
 		return -EINVAL;
 	}
 	if (peer->node_id != self->peer_id || peer->peer_id != self->node_id) {
-		*why = "the peer is not the node this device connects to, or it connects to another";
+		*why = "the peer is not the node this device connects to, or not to it";
 		return -EINVAL;
 	}
 	if (strcmp(self->name, peer->name)) {
@@ -243,6 +243,31 @@ int halo_p_data_decode(const u8 *buf, size_t len, u64 max_bytes,
 	if (d->sector > max_bytes / 512 ||
 	    d->size > max_bytes - d->sector * 512) {
 		*why = "write beyond the end of the device";
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* STATE payload: 0 1 role, 1 1 disk state, 2 2 zero */
+void halo_p_state_encode(const struct halo_p_state *st, u8 *buf)
+{
+	buf[0] = st->role;
+	buf[1] = st->disk_state;
+	put_unaligned_be16(0, buf + 2);
+}
+
+int halo_p_state_decode(const u8 *buf, size_t len, struct halo_p_state *st,
+			const char **why)
+{
+	if (len != HALO_P_STATE_LEN || get_unaligned_be16(buf + 2)) {
+		*why = "malformed state";
+		return -EPROTO;
+	}
+	st->role = buf[0];
+	st->disk_state = buf[1];
+	if (!st->role || st->role > HALO_P_ROLE_MAX ||
+	    st->disk_state > HALO_P_DISK_STATE_MAX) {
+		*why = "state with an unknown role or disk state";
 		return -EPROTO;
 	}
 	return 0;

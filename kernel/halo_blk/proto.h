@@ -107,6 +107,17 @@ void halo_p_data_encode(const struct halo_p_data *d, u8 *buf);
 int halo_p_data_decode(const u8 *buf, size_t len, u64 max_bytes,
 		       struct halo_p_data *d, const char **why);
 
+/* STATE: the sender's role and disk state changed */
+#define HALO_P_STATE_LEN	4
+struct halo_p_state {
+	u8 role;
+	u8 disk_state;
+};
+
+void halo_p_state_encode(const struct halo_p_state *st, u8 *buf);
+int halo_p_state_decode(const u8 *buf, size_t len, struct halo_p_state *st,
+			const char **why);
+
 #define HALO_P_ACK_LEN	12
 void halo_p_ack_encode(const struct halo_p_ack *a, u8 *buf);
 int halo_p_ack_decode(const u8 *buf, size_t len, struct halo_p_ack *a,

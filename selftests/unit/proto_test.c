@@ -141,7 +141,7 @@ TEST(hello_match)
 
 	b.peer_id = 3;
 	EXPECT_EQ(-EINVAL, halo_p_hello_match(&a, &b, &why));
-	EXPECT_STREQ("the peer is not the node this device connects to, or it connects to another", why);
+	EXPECT_STREQ("the peer is not the node this device connects to, or not to it", why);
 	b.peer_id = 1;
 	b.node_id = 3;
 	EXPECT_EQ(-EINVAL, halo_p_hello_match(&a, &b, &why));
@@ -242,6 +242,29 @@ TEST(acks)
 	a.error = -4096;
 	halo_p_ack_encode(&a, buf);
 	EXPECT_EQ(-EPROTO, halo_p_ack_decode(buf, sizeof(buf), &b, &why));
+}
+
+TEST(states)
+{
+	struct halo_p_state a = { .role = 2, .disk_state = 5 }, b;
+	const char *why = NULL;
+	u8 buf[HALO_P_STATE_LEN];
+
+	halo_p_state_encode(&a, buf);
+	ASSERT_EQ(0, halo_p_state_decode(buf, sizeof(buf), &b, &why));
+	EXPECT_EQ(2, b.role);
+	EXPECT_EQ(5, b.disk_state);
+	EXPECT_EQ(-EPROTO, halo_p_state_decode(buf, sizeof(buf) - 1, &b, &why));
+	buf[3] = 1;
+	EXPECT_EQ(-EPROTO, halo_p_state_decode(buf, sizeof(buf), &b, &why));
+	EXPECT_STREQ("malformed state", why);
+	buf[3] = 0;
+	buf[0] = 0;	/* Unknown is what the peer is while unknown, never sent */
+	EXPECT_EQ(-EPROTO, halo_p_state_decode(buf, sizeof(buf), &b, &why));
+	EXPECT_STREQ("state with an unknown role or disk state", why);
+	buf[0] = 1;
+	buf[1] = HALO_P_DISK_STATE_MAX + 1;
+	EXPECT_EQ(-EPROTO, halo_p_state_decode(buf, sizeof(buf), &b, &why));
 }
 
 TEST_HARNESS_MAIN
