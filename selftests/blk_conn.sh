@@ -71,6 +71,7 @@ loop_new a 64; la=$loop
 loop_new b 64; lb=$loop
 loop_new c 64; lc=$loop
 loop_new d 32; ld=$loop
+loop_new e 64; le=$loop
 
 hctl 1 dev create r0 minor 0 disk "$la" || fail "create r0 on node 1"
 hctl 2 dev create r0 minor 1 disk "$lb" || fail "create r0 on node 2"
@@ -180,7 +181,7 @@ hctl 1 dev disconnect r1
 hctl 2 dev disconnect r1
 hctl 2 dev destroy r1
 hctl 1 dev destroy r1
-hctl 1 dev create r2 minor 2 disk "$lc" || fail "create r2 on node 1"
+hctl 1 dev create r2 minor 2 disk "$le" || fail "create r2 on node 1"
 hctl 1 dev connect r2 peer 2
 wait_for 15 sh -c "haloctl -n $(node_ns 1) -j dev show r2 | grep -q 'no device of that name'" ||
 	fail "r2 without a partner: $(hctl 1 dev show r2)"
