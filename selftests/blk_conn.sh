@@ -20,7 +20,8 @@ conn_cleanup()
 	local n d
 
 	for n in 1 2; do
-		for d in r0 r1 r2; do
+		for d in r0 r1 r2 r3; do
+			hctl "$n" dev secondary "$d" 2>/dev/null
 			hctl "$n" dev disconnect "$d" 2>/dev/null
 			hctl "$n" dev destroy "$d" 2>/dev/null
 		done
@@ -72,6 +73,8 @@ loop_new b 64; lb=$loop
 loop_new c 64; lc=$loop
 loop_new d 32; ld=$loop
 loop_new e 64; le=$loop
+loop_new f 64; lf=$loop
+loop_new g 64; lg=$loop
 
 hctl 1 dev create r0 minor 0 disk "$la" || fail "create r0 on node 1"
 hctl 2 dev create r0 minor 1 disk "$lb" || fail "create r0 on node 2"
@@ -198,5 +201,38 @@ hctl 2 dev secondary r0
 hctl 1 dev connect r0 peer 2
 hctl 2 dev connect r0 peer 1
 mismatch "unrelated data" "unrelated data" r0
+
+# -- full sync from a forced primary, written to meanwhile --
+hctl 1 dev create r3 minor 5 disk "$lf" || fail "create r3 on node 1"
+hctl 2 dev create r3 minor 6 disk "$lg" || fail "create r3 on node 2"
+head -c 8M /dev/urandom >"$dir/old"
+dd if="$dir/old" of="$lg" bs=1M seek=8 conv=notrunc oflag=direct status=none	# junk to overwrite
+hctl 1 dev connect r3 peer 2
+hctl 2 dev connect r3 peer 1
+wait_for 20 both r3 connection Connected || fail "r3 not connected"
+hctl 1 dev primary r3 force || fail "force primary r3"
+wait_for 20 is 2 r3 connection SyncTarget || fail "no resync: $(hctl 2 dev show r3)"
+is 2 r3 disk Inconsistent || fail "a sync target that is not Inconsistent"
+expect_err "promote a sync target" "Inconsistent" hctl 2 dev primary r3
+# the application writes while the resync runs
+dd if="$dir/pattern" of=/dev/halo5 bs=1M seek=40 oflag=direct conv=fsync status=none ||
+	fail "write during the resync"
+hctl 1 dev show r3
+wait_for 300 both r3 connection Connected || fail "resync did not finish: $(hctl 1 dev show r3; hctl 2 dev show r3)"
+is 2 r3 disk UpToDate || fail "the target is $(dev_json 2 r3 disk) after the resync"
+is 1 r3 out-of-sync 0 && is 2 r3 out-of-sync 0 || fail "out-of-sync after the resync"
+size=$(dev_json 1 r3 size)
+cmp -n "$size" "$lf" "$lg" || fail "the data areas differ after the resync"
+log "resync done: $size bytes identical"
+
+# -- roles switch: the other node writes, the first has it --
+hctl 1 dev secondary r3 || fail "demote node 1"
+hctl 2 dev primary r3 || fail "promote node 2 (UpToDate, no force)"
+wait_for 10 is 1 r3 peer-role Primary || fail "node 1 does not see node 2 primary"
+dd if="$dir/old" of=/dev/halo6 bs=1M seek=20 count=2 oflag=direct conv=fsync status=none ||
+	fail "write on node 2"
+cmp -n "$size" "$lf" "$lg" || fail "the data areas differ after the switch"
+log "roles switched; node 2's writes are on node 1's disk"
+hctl 2 dev secondary r3
 
 log "all connection checks passed"

@@ -71,6 +71,7 @@ void halo_blk_conn_init(struct halo_blk_conn *conn)
 	conn->state = HALO_BLK_CONN_STATE_STANDALONE;
 	init_waitqueue_head(&conn->wait);
 	mutex_init(&conn->send_lock);
+	init_waitqueue_head(&conn->rs_wait);
 }
 
 /* -- frames on a socket ------------------------------------------------- */
@@ -525,11 +526,11 @@ static int halo_blk_wait_accepted(struct halo_blk_dev *dev, struct socket **out,
  * (@err says why; the peer was told); any other error: try again.
  */
 static int halo_blk_establish(struct halo_blk_dev *dev, struct socket **out,
-			      struct halo_p_hello *peer, char *err, size_t size)
+			      struct halo_p_hello *peer, enum halo_gen_verdict *v,
+			      char *err, size_t size)
 {
 	struct halo_gen_side a = {}, b = {};
 	u8 buf[HALO_P_HELLO_LEN];
-	enum halo_gen_verdict v;
 	struct halo_p_hello self;
 	struct socket *sock;
 	const char *why;
@@ -564,11 +565,11 @@ static int halo_blk_establish(struct halo_blk_dev *dev, struct socket **out,
 		b.node_id = peer->node_id;
 		b.primary = peer->role == HALO_BLK_ROLE_PRIMARY;
 		b.crashed_primary = peer->flags & HALO_P_HF_CRASHED_PRIMARY;
-		v = halo_gen_compare(&a, &b, NULL);
-		if (v == HALO_GEN_UNRELATED) {
+		*v = halo_gen_compare(&a, &b, NULL);
+		if (*v == HALO_GEN_UNRELATED) {
 			why = "the two disks hold unrelated data (no common history)";
 			ret = -EINVAL;
-		} else if (v == HALO_GEN_SPLIT_BRAIN) {
+		} else if (*v == HALO_GEN_SPLIT_BRAIN) {
 			why = "split brain: both sides changed the data without the other";
 			ret = -EINVAL;
 		}
@@ -596,6 +597,7 @@ static void halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock,
 			     char *err, size_t size)
 {
 	u8 buf[4 + HALO_BLK_ERROR_MAX];
+	u64 gen[HALO_MD_GEN_COUNT];
 	struct halo_p_state st;
 	struct halo_p_data d;
 	struct halo_p_ack a;
@@ -630,6 +632,7 @@ static void halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock,
 				goto lost;
 			break;
 		case HALO_P_DATA:
+		case HALO_P_RS_DATA:
 			if (hdr.len < HALO_P_DATA_HDR ||
 			    halo_blk_recv(sock, buf, HALO_P_DATA_HDR, false))
 				goto lost;
@@ -643,8 +646,37 @@ static void halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock,
 					size);
 				return;
 			}
-			if (halo_blk_repl_rx_data(dev, sock, &d))
+			if (hdr.type == HALO_P_RS_DATA &&
+			    (READ_ONCE(dev->conn.state) != HALO_BLK_CONN_STATE_SYNC_TARGET ||
+			     d.flags)) {
+				strscpy(err, "the peer sent resync data this side did not expect",
+					size);
+				return;
+			}
+			if (halo_blk_repl_rx_data(dev, sock, &d,
+						  hdr.type == HALO_P_RS_DATA))
 				goto lost;
+			break;
+		case HALO_P_RS_ACK:
+			if (hdr.len != HALO_P_ACK_LEN ||
+			    halo_blk_recv(sock, buf, hdr.len, false))
+				goto lost;
+			if (halo_p_ack_decode(buf, hdr.len, &a, &why) ||
+			    halo_blk_rs_ack(dev, &a)) {
+				strscpy(err, "the peer sent a resync ack for nothing sent", size);
+				return;
+			}
+			break;
+		case HALO_P_SYNC_DONE:
+			if (hdr.len != HALO_P_SYNC_DONE_LEN ||
+			    halo_blk_recv(sock, buf, hdr.len, false))
+				goto lost;
+			if (halo_p_sync_done_decode(buf, hdr.len, gen, &why) ||
+			    halo_blk_rs_done(dev, gen)) {
+				strscpy(err, "the peer ended a resync this side had not finished",
+					size);
+				return;
+			}
 			break;
 		case HALO_P_STATE:
 			if (hdr.len != HALO_P_STATE_LEN ||
@@ -700,13 +732,15 @@ static int halo_blk_conn_thread(void *arg)
 	struct halo_blk_dev *dev = arg;
 	struct halo_blk_conn *conn = &dev->conn;
 	char err[HALO_BLK_ERROR_MAX];
+	enum halo_gen_verdict verdict;
 	struct halo_p_hello peer;
 	struct socket *sock;
 	int ret;
 
 	while (!kthread_should_stop()) {
 		err[0] = '\0';
-		ret = halo_blk_establish(dev, &sock, &peer, err, sizeof(err));
+		ret = halo_blk_establish(dev, &sock, &peer, &verdict, err,
+					 sizeof(err));
 		if (ret == -EINVAL) {
 			/* not retried: an administrator must act */
 			mutex_lock(&dev->lock);
@@ -733,13 +767,17 @@ static int halo_blk_conn_thread(void *arg)
 		halo_blk_conn_set(dev, HALO_BLK_CONN_STATE_CONNECTED, NULL);
 		mutex_unlock(&dev->lock);
 		halo_blk_repl_up(dev, sock);
-		pr_info("%s: connected to node %u\n", dev->name, conn->peer_id);
+		pr_info("%s: connected to node %u (%s)\n", dev->name,
+			conn->peer_id, halo_gen_verdict_name(verdict));
+		halo_blk_rs_start(dev, verdict);
 
 		err[0] = '\0';
 		halo_blk_receive(dev, sock, err, sizeof(err));
 
 		kernel_sock_shutdown(sock, SHUT_RDWR);
+		/* first: the writes a resync chunk may wait for complete */
 		halo_blk_repl_down(dev);
+		halo_blk_rs_stop(dev);
 		mutex_lock(&dev->lock);
 		conn->sock = NULL;
 		halo_blk_conn_set(dev, HALO_BLK_CONN_STATE_CONNECTING,

@@ -39,7 +39,27 @@ struct halo_blk_conn {
 	struct mutex send_lock;	/* serialises frames; guards the two below */
 	struct socket *send_sock;	/* while connected (repl.c) */
 	u32 gen;		/* connections so far: the high half of frame ids */
+
+	/* resync (resync.c): the two counters under the device's lock */
+	struct task_struct *rs_thread;	/* the source's */
+	u64 rs_total;		/* blocks to sync; 0: none runs */
+	u64 rs_done;		/* blocks the target has */
+	unsigned long rs_start;	/* jiffies */
+	atomic_t rs_inflight;	/* chunks sent, not acknowledged */
+	bool rs_failed;
+	wait_queue_head_t rs_wait;
+	/* the gate writes of /dev/haloN pass (resync.c) */
+	atomic_t app_inflight;
+	bool rs_gate;
 };
+
+/* Connected, resyncing or not. */
+static inline bool halo_blk_conn_up(u32 state)
+{
+	return state == HALO_BLK_CONN_STATE_CONNECTED ||
+	       state == HALO_BLK_CONN_STATE_SYNC_SOURCE ||
+	       state == HALO_BLK_CONN_STATE_SYNC_TARGET;
+}
 
 void halo_blk_conn_init(struct halo_blk_conn *conn);
 int halo_blk_connect(struct halo_blk_dev *dev, u32 peer_id, u8 protocol,

@@ -44,6 +44,8 @@ static const char * const halo_blk_conn_states[] = {
 	[HALO_BLK_CONN_STATE_STANDALONE] = "StandAlone",
 	[HALO_BLK_CONN_STATE_CONNECTING] = "Connecting",
 	[HALO_BLK_CONN_STATE_CONNECTED] = "Connected",
+	[HALO_BLK_CONN_STATE_SYNC_SOURCE] = "SyncSource",
+	[HALO_BLK_CONN_STATE_SYNC_TARGET] = "SyncTarget",
 };
 
 const char *halo_blk_role_name(enum halo_blk_role role)
@@ -73,9 +75,14 @@ u64 halo_blk_md_bytes(const struct halo_blk_dev *dev)
 	return dev->sb.layout.md_blocks << HALO_MD_BLOCK_SHIFT;
 }
 
-/* Without a peer, the bitmap is all the peer will lack: all of it, or none. */
+/*
+ * During a resync, what is left of it; otherwise, without a bitmap in use
+ * yet, what the peer lacks is all of the device or none of it.
+ */
 u64 halo_blk_out_of_sync(const struct halo_blk_dev *dev)
 {
+	if (dev->conn.rs_total)
+		return (dev->conn.rs_total - dev->conn.rs_done) << HALO_MD_BLOCK_SHIFT;
 	return dev->sb.flags & HALO_MD_F_FULL_SYNC ? halo_blk_size_bytes(dev) : 0;
 }
 
@@ -132,6 +139,11 @@ static blk_status_t halo_blk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	req->status = BLK_STS_OK;
 	req->flags = 0;
 	atomic_set(&req->pending, 1);
+	if (op_is_write(req_op(rq)) || req_op(rq) == REQ_OP_FLUSH) {
+		/* a resync chunk being read and sent goes first (resync.c) */
+		halo_blk_gate_enter(dev);
+		set_bit(HALO_BLK_REQ_GATED, &req->flags);
+	}
 
 	if (req_op(rq) == REQ_OP_FLUSH) {
 		clone = bio_alloc_bioset(bdev, 0, REQ_OP_WRITE | REQ_PREFLUSH,
@@ -152,8 +164,6 @@ static blk_status_t halo_blk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	halo_blk_req_put(rq);
 	return BLK_STS_OK;
 }
-
-static int halo_md_write_sb(struct halo_blk_dev *dev, const struct halo_md_sb *sb);
 
 /*
  * A write the peer does not get (not connected, or its disk failed it).
@@ -183,6 +193,8 @@ static void halo_blk_complete(struct request *rq)
 {
 	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
 
+	if (test_bit(HALO_BLK_REQ_GATED, &req->flags))
+		halo_blk_gate_leave(req->dev);
 	blk_mq_end_request(rq, req->status);
 }
 
@@ -265,7 +277,7 @@ static int halo_md_io(struct halo_blk_dev *dev, u64 block, blk_opf_t opf)
 }
 
 /* Write @sb, durably, and make it the device's. */
-static int halo_md_write_sb(struct halo_blk_dev *dev, const struct halo_md_sb *sb)
+int halo_md_write_sb(struct halo_blk_dev *dev, const struct halo_md_sb *sb)
 {
 	int ret;
 
@@ -638,6 +650,7 @@ int halo_blk_dev_primary(struct halo_blk_dev *dev, bool force,
 			 struct netlink_ext_ack *extack)
 {
 	struct halo_md_sb sb;
+	bool forced = false;
 	int ret = 0;
 
 	mutex_lock(&dev->lock);
@@ -656,6 +669,7 @@ int halo_blk_dev_primary(struct halo_blk_dev *dev, bool force,
 		halo_gen_force(sb.gen, get_random_u64() | 1);
 		sb.flags |= HALO_MD_F_CONSISTENT | HALO_MD_F_UPTODATE;
 		sb.flags &= ~HALO_MD_F_OUTDATED;
+		forced = true;
 	}
 	sb.flags |= HALO_MD_F_PRIMARY;
 	ret = halo_md_write_sb(dev, &sb);
@@ -667,6 +681,16 @@ int halo_blk_dev_primary(struct halo_blk_dev *dev, bool force,
 	WRITE_ONCE(dev->role, HALO_BLK_ROLE_PRIMARY);
 	set_disk_ro(dev->gd, false);
 	halo_blk_repl_state(dev);
+	/*
+	 * The peer must learn the new generation, and sync from it: the
+	 * connection starts over (a second) and the handshake decides.
+	 */
+	if (forced && halo_blk_conn_up(dev->conn.state)) {
+		mutex_lock(&dev->conn.send_lock);
+		if (dev->conn.send_sock)
+			kernel_sock_shutdown(dev->conn.send_sock, SHUT_RDWR);
+		mutex_unlock(&dev->conn.send_lock);
+	}
 	halo_blk_nl_notify(dev);
 out:
 	mutex_unlock(&dev->lock);

@@ -6,6 +6,7 @@
 #define _HALO_BLK_DEVICE_H
 
 #include "conn.h"
+#include "gen.h"
 #include "meta.h"
 
 #include <linux/blk-mq.h>
@@ -52,8 +53,11 @@ struct halo_blk_req {
 	atomic_t pending;
 	blk_status_t status;	/* the first error */
 	u64 peer_id;		/* the DATA frame's id (repl.c) */
-	unsigned long flags;	/* repl.c: the peer's ack is awaited */
+	unsigned long flags;	/* HALO_BLK_REQ_* bits */
 };
+
+#define HALO_BLK_REQ_PEER	0	/* the peer's ack is awaited (repl.c) */
+#define HALO_BLK_REQ_GATED	1	/* passed the resync gate (resync.c) */
 
 extern struct mutex halo_blk_lock;
 extern struct list_head halo_blk_devs;
@@ -88,8 +92,20 @@ void halo_blk_repl_down(struct halo_blk_dev *dev);
 int halo_blk_repl_send(struct halo_blk_dev *dev, enum halo_p_type type,
 		       const void *payload, u32 len);
 int halo_blk_repl_rx_data(struct halo_blk_dev *dev, struct socket *sock,
-			  const struct halo_p_data *d);
+			  const struct halo_p_data *d, bool resync);
 void halo_blk_free_bio_pages(struct bio *bio);
+int halo_blk_sock_send(struct socket *sock, const void *buf, size_t len);
+int halo_md_write_sb(struct halo_blk_dev *dev, const struct halo_md_sb *sb);
+
+/* resync.c */
+void halo_blk_gate_enter(struct halo_blk_dev *dev);
+void halo_blk_gate_leave(struct halo_blk_dev *dev);
+void halo_blk_rs_start(struct halo_blk_dev *dev, enum halo_gen_verdict verdict);
+void halo_blk_rs_stop(struct halo_blk_dev *dev);
+int halo_blk_rs_ack(struct halo_blk_dev *dev, const struct halo_p_ack *a);
+int halo_blk_rs_done(struct halo_blk_dev *dev, const u64 *source);
+void halo_blk_rs_written(struct halo_blk_dev *dev, u32 bytes);
+u64 halo_blk_rs_rate(const struct halo_blk_dev *dev);
 
 u64 halo_blk_size_bytes(const struct halo_blk_dev *dev);
 u64 halo_blk_md_bytes(const struct halo_blk_dev *dev);

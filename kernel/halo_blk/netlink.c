@@ -39,7 +39,8 @@ atomic_t halo_extack_next;
 	[HALO_BLK_A_DEV_OUT_OF_SYNC] = HALO_BLK_READ_ONLY("out-of-sync"), \
 	[HALO_BLK_A_DEV_CURRENT_GEN] = HALO_BLK_READ_ONLY("current-gen"), \
 	[HALO_BLK_A_DEV_OPEN_COUNT] = HALO_BLK_READ_ONLY("open-count"), \
-	[HALO_BLK_A_DEV_CONN_ERROR] = HALO_BLK_READ_ONLY("conn-error")
+	[HALO_BLK_A_DEV_CONN_ERROR] = HALO_BLK_READ_ONLY("conn-error"), \
+	[HALO_BLK_A_DEV_RESYNC_RATE] = HALO_BLK_READ_ONLY("resync-rate")
 
 #define HALO_BLK_NOT_CONNECT						\
 	[HALO_BLK_A_DEV_PEER] = { .type = NLA_REJECT,			\
@@ -105,7 +106,7 @@ static bool halo_blk_genl_live;
 static int halo_blk_nl_put_dev(struct sk_buff *skb, struct halo_blk_dev *dev)
 {
 	const struct halo_blk_conn *conn = &dev->conn;
-	bool connected = conn->state == HALO_BLK_CONN_STATE_CONNECTED;
+	bool connected = halo_blk_conn_up(conn->state);
 	int ret;
 
 	lockdep_assert_held(&dev->lock);
@@ -134,6 +135,9 @@ static int halo_blk_nl_put_dev(struct sk_buff *skb, struct halo_blk_dev *dev)
 	      (conn->peer_id &&
 	       (nla_put_u32(skb, HALO_BLK_A_DEV_PEER, conn->peer_id) ||
 		nla_put_u32(skb, HALO_BLK_A_DEV_PROTOCOL, conn->protocol))) ||
+	      (conn->rs_total &&
+	       nla_put_u64_64bit(skb, HALO_BLK_A_DEV_RESYNC_RATE,
+				 halo_blk_rs_rate(dev), HALO_BLK_A_DEV_PAD)) ||
 	      (conn->error[0] &&
 	       nla_put_string(skb, HALO_BLK_A_DEV_CONN_ERROR, conn->error));
 	return ret ? -EMSGSIZE : 0;

@@ -26,6 +26,7 @@ static const char *const halo_p_names[__HALO_P_TYPE_MAX] = {
 	[HALO_P_PING] = "ping",
 	[HALO_P_PING_ACK] = "ping-ack",
 	[HALO_P_ERROR] = "error",
+	[HALO_P_SYNC_DONE] = "sync-done",
 };
 
 const char *halo_p_type_name(u16 type)
@@ -243,6 +244,33 @@ int halo_p_data_decode(const u8 *buf, size_t len, u64 max_bytes,
 	if (d->sector > max_bytes / 512 ||
 	    d->size > max_bytes - d->sector * 512) {
 		*why = "write beyond the end of the device";
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* SYNC_DONE payload: the four generations */
+void halo_p_sync_done_encode(const u64 *gen, u8 *buf)
+{
+	int i;
+
+	for (i = 0; i < HALO_MD_GEN_COUNT; i++)
+		put_unaligned_be64(gen[i], buf + 8 * i);
+}
+
+int halo_p_sync_done_decode(const u8 *buf, size_t len, u64 *gen,
+			    const char **why)
+{
+	int i;
+
+	if (len != HALO_P_SYNC_DONE_LEN) {
+		*why = "sync-done of the wrong length";
+		return -EPROTO;
+	}
+	for (i = 0; i < HALO_MD_GEN_COUNT; i++)
+		gen[i] = get_unaligned_be64(buf + 8 * i);
+	if (!gen[HALO_MD_GEN_CURRENT]) {
+		*why = "sync-done from a source that never held data";
 		return -EPROTO;
 	}
 	return 0;

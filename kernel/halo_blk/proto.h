@@ -32,6 +32,7 @@ enum halo_p_type {
 	HALO_P_PING,
 	HALO_P_PING_ACK,
 	HALO_P_ERROR,		/* why the sender ends the connection */
+	HALO_P_SYNC_DONE,	/* the source's generations after a full resync */
 	__HALO_P_TYPE_MAX
 };
 
@@ -117,6 +118,12 @@ struct halo_p_state {
 void halo_p_state_encode(const struct halo_p_state *st, u8 *buf);
 int halo_p_state_decode(const u8 *buf, size_t len, struct halo_p_state *st,
 			const char **why);
+
+/* SYNC_DONE: the source's generations, as after halo_gen_sync_done_source() */
+#define HALO_P_SYNC_DONE_LEN	(8 * HALO_MD_GEN_COUNT)
+void halo_p_sync_done_encode(const u64 *gen, u8 *buf);
+int halo_p_sync_done_decode(const u8 *buf, size_t len, u64 *gen,
+			    const char **why);
 
 #define HALO_P_ACK_LEN	12
 void halo_p_ack_encode(const struct halo_p_ack *a, u8 *buf);

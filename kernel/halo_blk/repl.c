@@ -30,8 +30,6 @@
 #include <linux/uio.h>
 #include <net/sock.h>
 
-#define HALO_BLK_REQ_PEER	0	/* bit in halo_blk_req.flags */
-
 static int halo_blk_sendmsg(struct socket *sock, struct msghdr *msg)
 {
 	int ret;
@@ -44,7 +42,7 @@ static int halo_blk_sendmsg(struct socket *sock, struct msghdr *msg)
 	return 0;
 }
 
-static int halo_blk_send_buf(struct socket *sock, const void *buf, size_t len)
+int halo_blk_sock_send(struct socket *sock, const void *buf, size_t len)
 {
 	struct kvec iov = { .iov_base = (void *)buf, .iov_len = len };
 	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
@@ -133,7 +131,7 @@ void halo_blk_repl_write(struct halo_blk_dev *dev, struct request *rq)
 	halo_p_hdr_encode(hdr, HALO_P_DATA,
 			  HALO_P_DATA_HDR + (nodata ? 0 : d.size));
 	halo_p_data_encode(&d, hdr + HALO_P_HDR_LEN);
-	ret = halo_blk_send_buf(conn->send_sock, hdr, sizeof(hdr));
+	ret = halo_blk_sock_send(conn->send_sock, hdr, sizeof(hdr));
 	if (!ret && !nodata)
 		ret = halo_blk_send_rq_data(conn->send_sock, rq);
 	if (ret) {
@@ -208,9 +206,9 @@ int halo_blk_repl_send(struct halo_blk_dev *dev, enum halo_p_type type,
 	halo_p_hdr_encode(hdr, type, len);
 	mutex_lock(&dev->conn.send_lock);
 	if (dev->conn.send_sock) {
-		ret = halo_blk_send_buf(dev->conn.send_sock, hdr, sizeof(hdr));
+		ret = halo_blk_sock_send(dev->conn.send_sock, hdr, sizeof(hdr));
 		if (!ret && len)
-			ret = halo_blk_send_buf(dev->conn.send_sock, payload, len);
+			ret = halo_blk_sock_send(dev->conn.send_sock, payload, len);
 	}
 	mutex_unlock(&dev->conn.send_lock);
 	return ret;
@@ -291,15 +289,18 @@ void halo_blk_free_bio_pages(struct bio *bio)
  * be read); a failed local write is the ack's error.
  */
 int halo_blk_repl_rx_data(struct halo_blk_dev *dev, struct socket *sock,
-			  const struct halo_p_data *d)
+			  const struct halo_p_data *d, bool resync)
 {
 	struct block_device *bdev = dev->disk.bdev;
 	enum halo_p_type ack;
 	struct bio *bio;
 	int ret, err = 0;
 
-	ack = dev->conn.protocol == HALO_P_PROTO_C ? HALO_P_WRITE_ACK :
-		dev->conn.protocol == HALO_P_PROTO_B ? HALO_P_RECV_ACK : 0;
+	if (resync)
+		ack = HALO_P_RS_ACK;
+	else
+		ack = dev->conn.protocol == HALO_P_PROTO_C ? HALO_P_WRITE_ACK :
+		      dev->conn.protocol == HALO_P_PROTO_B ? HALO_P_RECV_ACK : 0;
 
 	if (d->flags & (HALO_P_DF_DISCARD | HALO_P_DF_ZEROES)) {
 		if (ack == HALO_P_RECV_ACK)
@@ -336,7 +337,9 @@ ack:
 	if (err)
 		pr_warn_ratelimited("%s: the peer's write at sector %llu failed here: %d\n",
 				    dev->name, d->sector, err);
-	if (ack == HALO_P_WRITE_ACK)
+	if (resync && !err)
+		halo_blk_rs_written(dev, d->size);
+	if (ack == HALO_P_WRITE_ACK || ack == HALO_P_RS_ACK)
 		return halo_blk_ack(dev, ack, d->id, err);
 	return 0;
 }

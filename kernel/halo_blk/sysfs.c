@@ -35,7 +35,7 @@ static DEVICE_ATTR_RO(field)
 HALO_BLK_ATTR(name, "%s", dev->name);
 HALO_BLK_ATTR(role, "%s", halo_blk_role_name(dev->role));
 #define HALO_BLK_CONNECTED(dev) \
-	((dev)->conn.state == HALO_BLK_CONN_STATE_CONNECTED)
+	halo_blk_conn_up((dev)->conn.state)
 
 HALO_BLK_ATTR(peer_role, "%s",
 	      halo_blk_role_name(HALO_BLK_CONNECTED(dev) ? dev->conn.peer.role :
@@ -47,6 +47,7 @@ HALO_BLK_ATTR(peer_disk_state, "%s",
 				       HALO_BLK_DISK_STATE_DUNKNOWN));
 HALO_BLK_ATTR(conn_state, "%s", halo_blk_conn_state_name(dev->conn.state));
 HALO_BLK_ATTR(peer, "%u", dev->conn.peer_id);
+HALO_BLK_ATTR(resync_rate, "%llu", halo_blk_rs_rate(dev));
 HALO_BLK_ATTR(out_of_sync, "%llu", halo_blk_out_of_sync(dev));
 HALO_BLK_ATTR(current_gen, "%016llx", dev->sb.gen[HALO_MD_GEN_CURRENT]);
 
@@ -58,6 +59,7 @@ static struct attribute *halo_blk_attrs[] = {
 	&dev_attr_peer_disk_state.attr,
 	&dev_attr_conn_state.attr,
 	&dev_attr_peer.attr,
+	&dev_attr_resync_rate.attr,
 	&dev_attr_out_of_sync.attr,
 	&dev_attr_current_gen.attr,
 	NULL,

@@ -267,4 +267,22 @@ TEST(states)
 	EXPECT_EQ(-EPROTO, halo_p_state_decode(buf, sizeof(buf), &b, &why));
 }
 
+TEST(sync_done)
+{
+	u64 a[HALO_MD_GEN_COUNT] = { 0x1111, 0x2222, 0x3333, 0x4444 };
+	u64 b[HALO_MD_GEN_COUNT];
+	const char *why = NULL;
+	u8 buf[HALO_P_SYNC_DONE_LEN];
+
+	halo_p_sync_done_encode(a, buf);
+	ASSERT_EQ(0, halo_p_sync_done_decode(buf, sizeof(buf), b, &why));
+	EXPECT_EQ(0, memcmp(a, b, sizeof(a)));
+	EXPECT_EQ(-EPROTO, halo_p_sync_done_decode(buf, sizeof(buf) - 8, b, &why));
+	a[0] = 0;
+	halo_p_sync_done_encode(a, buf);
+	EXPECT_EQ(-EPROTO, halo_p_sync_done_decode(buf, sizeof(buf), b, &why));
+	EXPECT_STREQ("sync-done from a source that never held data", why);
+	EXPECT_STREQ("sync-done", halo_p_type_name(HALO_P_SYNC_DONE));
+}
+
 TEST_HARNESS_MAIN

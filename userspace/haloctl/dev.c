@@ -64,6 +64,8 @@ static const char *const conn_names[] = {
 	[HALO_BLK_CONN_STATE_STANDALONE] = "StandAlone",
 	[HALO_BLK_CONN_STATE_CONNECTING] = "Connecting",
 	[HALO_BLK_CONN_STATE_CONNECTED] = "Connected",
+	[HALO_BLK_CONN_STATE_SYNC_SOURCE] = "SyncSource",
+	[HALO_BLK_CONN_STATE_SYNC_TARGET] = "SyncTarget",
 };
 
 static const char *const protocol_names[] = {
@@ -94,6 +96,7 @@ struct nla_policy dev_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	[HALO_BLK_A_DEV_PEER] = { .type = NLA_U32 },
 	[HALO_BLK_A_DEV_PROTOCOL] = { .type = NLA_U32 },
 	[HALO_BLK_A_DEV_CONN_ERROR] = { .type = NLA_STRING },
+	[HALO_BLK_A_DEV_RESYNC_RATE] = { .type = NLA_U64 },
 };
 
 /*
@@ -140,6 +143,20 @@ static int print_dev(struct nl_msg *msg, bool one_line)
 	if (tb[HALO_BLK_A_DEV_OUT_OF_SYNC])
 		print_u64("out-of-sync", " out-of-sync:%" PRIu64,
 			  nla_get_u64(tb[HALO_BLK_A_DEV_OUT_OF_SYNC]));
+	if (tb[HALO_BLK_A_DEV_RESYNC_RATE]) {
+		uint64_t rate = nla_get_u64(tb[HALO_BLK_A_DEV_RESYNC_RATE]);
+		uint64_t left = tb[HALO_BLK_A_DEV_OUT_OF_SYNC] ?
+				nla_get_u64(tb[HALO_BLK_A_DEV_OUT_OF_SYNC]) : 0;
+		uint64_t size = tb[HALO_BLK_A_DEV_SIZE] ?
+				nla_get_u64(tb[HALO_BLK_A_DEV_SIZE]) : 0;
+
+		print_u64("resync-rate", NULL, rate);
+		if (size)
+			print_text(" synced:%.1f%%", 100.0 * (double)(size - left) / (double)size);
+		print_text(" rate:%.1fMiB/s", (double)rate / 1048576.0);
+		if (rate)
+			print_text(" eta:%" PRIu64 "s", left / rate);
+	}
 	print_text(one_line ? "" : "\n   ");
 	if (tb[HALO_BLK_A_DEV_SIZE])
 		print_u64("size", " size %" PRIu64,

@@ -53,11 +53,17 @@ enum halo_blk_disk_state {
  * @HALO_BLK_CONN_STATE_CONNECTING: Trying to reach the peer, or waiting for it
  *   to connect.
  * @HALO_BLK_CONN_STATE_CONNECTED: Connected, hellos exchanged and checked.
+ * @HALO_BLK_CONN_STATE_SYNC_SOURCE: Connected, sending the peer what it lacks
+ *   (a full resync).
+ * @HALO_BLK_CONN_STATE_SYNC_TARGET: Connected, receiving what this disk lacks;
+ *   the disk is Inconsistent until the resync is done.
  */
 enum halo_blk_conn_state {
 	HALO_BLK_CONN_STATE_STANDALONE,
 	HALO_BLK_CONN_STATE_CONNECTING,
 	HALO_BLK_CONN_STATE_CONNECTED,
+	HALO_BLK_CONN_STATE_SYNC_SOURCE,
+	HALO_BLK_CONN_STATE_SYNC_TARGET,
 };
 
 /**
@@ -94,6 +100,7 @@ enum {
 	HALO_BLK_A_DEV_OPEN_COUNT,
 	HALO_BLK_A_DEV_PEER,
 	HALO_BLK_A_DEV_PROTOCOL,
+	HALO_BLK_A_DEV_RESYNC_RATE,
 	HALO_BLK_A_DEV_CONN_ERROR,
 
 	__HALO_BLK_A_DEV_MAX,

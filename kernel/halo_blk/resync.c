@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The halo authors.
+ *
+ * Full resync (Documentation/halo_blk.rst, "Resync").
+ *
+ * The sync source reads its disk in 1 MiB chunks, front to back, and sends
+ * each as an RS_DATA frame; the target writes it and answers RS_ACK. Up to
+ * HALO_BLK_RS_WINDOW chunks are in flight: as fast as the link and the two
+ * disks allow. When the last chunk is acknowledged, the source marks its
+ * disk in sync with the peer and sends SYNC_DONE with its generations; the
+ * target takes them and is UpToDate.
+ *
+ * The primary keeps writing meanwhile. Its writes go to the target as DATA
+ * frames, on the same connection, in order. A chunk must not carry older
+ * data than a write the target already has: each chunk closes a gate that
+ * new writes of /dev/haloN wait at, waits for the writes in flight to
+ * complete (their DATA frames are then ahead of it), reads and sends the
+ * chunk, and opens the gate. Writes wait for one chunk's read and send at
+ * most; between two chunks they go first.
+ *
+ * An interrupted resync (connection lost, either side restarted) starts
+ * over at the next connection: the target stays Inconsistent until done.
+ */
+
+#include "conn.h"
+#include "device.h"
+#include "gen.h"
+#include "netlink.h"
+
+#include <linux/blkdev.h>
+#include <linux/kthread.h>
+#include <linux/net.h>
+#include <linux/uio.h>
+
+#define HALO_BLK_RS_CHUNK	(HALO_P_MAX_DATA >> HALO_MD_BLOCK_SHIFT)	/* blocks */
+#define HALO_BLK_RS_WINDOW	4
+
+/* -- the gate writes of /dev/haloN pass ------------------------------ */
+
+static void halo_blk_gate_open(struct halo_blk_conn *conn)
+{
+	WRITE_ONCE(conn->rs_gate, false);
+	wake_up_all(&conn->rs_wait);
+}
+
+void halo_blk_gate_enter(struct halo_blk_dev *dev)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+
+	for (;;) {
+		atomic_inc(&conn->app_inflight);
+		/* pairs with the barrier in halo_blk_gate_close() */
+		smp_mb__after_atomic();
+		if (!READ_ONCE(conn->rs_gate))
+			return;
+		if (atomic_dec_and_test(&conn->app_inflight))
+			wake_up_all(&conn->rs_wait);
+		wait_event(conn->rs_wait, !READ_ONCE(conn->rs_gate));
+	}
+}
+
+void halo_blk_gate_leave(struct halo_blk_dev *dev)
+{
+	if (atomic_dec_and_test(&dev->conn.app_inflight))
+		wake_up_all(&dev->conn.rs_wait);
+}
+
+/* Close the gate; false (and open) if the resync ended meanwhile. */
+static bool halo_blk_gate_close(struct halo_blk_conn *conn)
+{
+	WRITE_ONCE(conn->rs_gate, true);
+	smp_mb();
+	wait_event(conn->rs_wait, !atomic_read(&conn->app_inflight) ||
+				  READ_ONCE(conn->rs_failed));
+	if (!READ_ONCE(conn->rs_failed))
+		return true;
+	halo_blk_gate_open(conn);
+	return false;
+}
+
+/* -- the source ------------------------------------------------------- */
+
+/* Read @n blocks from @blk into a new bio's pages. */
+static struct bio *halo_blk_rs_read(struct halo_blk_dev *dev, u64 blk, u32 n)
+{
+	struct bio *bio;
+	struct page *page;
+	u32 i;
+
+	bio = bio_alloc(dev->disk.bdev, n, REQ_OP_READ, GFP_NOIO);
+	bio->bi_iter.bi_sector = blk << (HALO_MD_BLOCK_SHIFT - SECTOR_SHIFT);
+	for (i = 0; i < n; i++) {
+		page = alloc_page(GFP_NOIO);
+		if (!page)
+			goto err;
+		__bio_add_page(bio, page, PAGE_SIZE, 0);
+	}
+	if (submit_bio_wait(bio))
+		goto err;
+	return bio;
+err:
+	halo_blk_free_bio_pages(bio);
+	return NULL;
+}
+
+/* Send a chunk read into @bio as RS_DATA; under send_lock. */
+static int halo_blk_rs_send(struct halo_blk_dev *dev, u64 blk, struct bio *bio)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+	u8 hdr[HALO_P_HDR_LEN + HALO_P_DATA_HDR];
+	struct halo_p_data d = {
+		.id = blk,
+		.sector = blk << (HALO_MD_BLOCK_SHIFT - SECTOR_SHIFT),
+		.size = bio->bi_vcnt * PAGE_SIZE,
+	};
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	int ret = -ENOTCONN;
+
+	halo_p_hdr_encode(hdr, HALO_P_RS_DATA, HALO_P_DATA_HDR + d.size);
+	halo_p_data_encode(&d, hdr + HALO_P_HDR_LEN);
+	mutex_lock(&conn->send_lock);
+	if (conn->send_sock) {
+		ret = halo_blk_sock_send(conn->send_sock, hdr, sizeof(hdr));
+		if (!ret) {
+			iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bio->bi_io_vec,
+				      bio->bi_vcnt, d.size);
+			while (!ret && msg_data_left(&msg)) {
+				ret = sock_sendmsg(conn->send_sock, &msg);
+				ret = ret < 0 ? ret : 0;
+			}
+		}
+		if (ret)
+			kernel_sock_shutdown(conn->send_sock, SHUT_RDWR);
+	}
+	mutex_unlock(&conn->send_lock);
+	return ret;
+}
+
+static bool halo_blk_rs_live(struct halo_blk_dev *dev)
+{
+	return !kthread_should_stop() && !READ_ONCE(dev->conn.rs_failed);
+}
+
+static int halo_blk_rs_thread(void *arg)
+{
+	struct halo_blk_dev *dev = arg;
+	struct halo_blk_conn *conn = &dev->conn;
+	u64 blk, total = dev->sb.layout.data_blocks, gen[HALO_MD_GEN_COUNT];
+	u8 buf[HALO_P_SYNC_DONE_LEN];
+	struct halo_md_sb sb;
+	struct bio *bio;
+	u32 n;
+
+	for (blk = 0; blk < total && halo_blk_rs_live(dev); blk += n) {
+		n = min_t(u64, HALO_BLK_RS_CHUNK, total - blk);
+		wait_event_interruptible(conn->rs_wait,
+					 atomic_read(&conn->rs_inflight) <
+						HALO_BLK_RS_WINDOW ||
+					 !halo_blk_rs_live(dev));
+		if (!halo_blk_rs_live(dev))
+			break;
+		if (!halo_blk_gate_close(conn))
+			break;
+		bio = halo_blk_rs_read(dev, blk, n);
+		if (bio) {
+			atomic_inc(&conn->rs_inflight);
+			if (halo_blk_rs_send(dev, blk, bio))
+				WRITE_ONCE(conn->rs_failed, true);
+		}
+		halo_blk_gate_open(conn);
+		if (!bio) {
+			pr_err("%s: resync: cannot read block %llu here\n",
+			       dev->name, blk);
+			WRITE_ONCE(conn->rs_failed, true);
+			break;
+		}
+		halo_blk_free_bio_pages(bio);
+	}
+	wait_event_interruptible(conn->rs_wait, !atomic_read(&conn->rs_inflight) ||
+				 !halo_blk_rs_live(dev));
+	if (!halo_blk_rs_live(dev) || atomic_read(&conn->rs_inflight))
+		goto out;
+
+	/* the target has every block: this disk is in sync with it */
+	mutex_lock(&dev->lock);
+	sb = dev->sb;
+	halo_gen_sync_done_source(sb.gen);
+	sb.flags &= ~HALO_MD_F_FULL_SYNC;
+	if (halo_md_write_sb(dev, &sb)) {
+		mutex_unlock(&dev->lock);
+		pr_err("%s: resync done, but the metadata could not be written\n",
+		       dev->name);
+		goto out;
+	}
+	memcpy(gen, dev->sb.gen, sizeof(gen));
+	conn->rs_total = 0;
+	WRITE_ONCE(conn->state, HALO_BLK_CONN_STATE_CONNECTED);
+	halo_blk_nl_notify(dev);
+	mutex_unlock(&dev->lock);
+	halo_p_sync_done_encode(gen, buf);
+	halo_blk_repl_send(dev, HALO_P_SYNC_DONE, buf, sizeof(buf));
+	pr_info("%s: resync to node %u done\n", dev->name, conn->peer_id);
+out:
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (kthread_should_stop())
+			break;
+		schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+/* An RS_ACK: the target wrote the chunk at block @a->id. */
+int halo_blk_rs_ack(struct halo_blk_dev *dev, const struct halo_p_ack *a)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+	u64 total = dev->sb.layout.data_blocks;
+
+	if (a->id >= total || a->id % HALO_BLK_RS_CHUNK ||
+	    atomic_read(&conn->rs_inflight) <= 0)
+		return -EPROTO;
+	if (a->error) {
+		pr_err("%s: resync: the peer could not write block %llu: %d\n",
+		       dev->name, a->id, a->error);
+		WRITE_ONCE(conn->rs_failed, true);
+	}
+	mutex_lock(&dev->lock);
+	conn->rs_done += min_t(u64, HALO_BLK_RS_CHUNK, total - a->id);
+	mutex_unlock(&dev->lock);
+	atomic_dec(&conn->rs_inflight);
+	wake_up_all(&conn->rs_wait);
+	return 0;
+}
+
+/* -- both sides --------------------------------------------------------- */
+
+/*
+ * Connected with @verdict: start a full resync as the source, or become
+ * the target. Called by the connection thread.
+ */
+void halo_blk_rs_start(struct halo_blk_dev *dev, enum halo_gen_verdict verdict)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+	bool source = verdict == HALO_GEN_FULL_SOURCE ||
+		      verdict == HALO_GEN_BITMAP_SOURCE;
+	bool target = verdict == HALO_GEN_FULL_TARGET ||
+		      verdict == HALO_GEN_BITMAP_TARGET;
+	struct task_struct *t;
+	struct halo_md_sb sb;
+
+	if (!source && !target)
+		return;
+	mutex_lock(&dev->lock);
+	conn->rs_total = dev->sb.layout.data_blocks;
+	conn->rs_done = 0;
+	conn->rs_start = jiffies;
+	WRITE_ONCE(conn->rs_failed, false);
+	atomic_set(&conn->rs_inflight, 0);
+	if (target) {
+		/* until done, a crash must leave this disk Inconsistent */
+		sb = dev->sb;
+		sb.flags &= ~(HALO_MD_F_CONSISTENT | HALO_MD_F_UPTODATE);
+		sb.flags |= HALO_MD_F_FULL_SYNC;
+		if (!halo_md_write_sb(dev, &sb))
+			dev->disk_state = HALO_BLK_DISK_STATE_INCONSISTENT;
+		WRITE_ONCE(conn->state, HALO_BLK_CONN_STATE_SYNC_TARGET);
+		halo_blk_repl_state(dev);
+		halo_blk_nl_notify(dev);
+		mutex_unlock(&dev->lock);
+		return;
+	}
+	WRITE_ONCE(conn->state, HALO_BLK_CONN_STATE_SYNC_SOURCE);
+	halo_blk_nl_notify(dev);
+	mutex_unlock(&dev->lock);
+	t = kthread_run(halo_blk_rs_thread, dev, "halo_blk%u_rs", dev->minor);
+	if (IS_ERR(t)) {
+		WRITE_ONCE(conn->rs_failed, true);
+		return;
+	}
+	conn->rs_thread = t;
+}
+
+/* The connection is going: stop a resync of either side. */
+void halo_blk_rs_stop(struct halo_blk_dev *dev)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+
+	WRITE_ONCE(conn->rs_failed, true);
+	wake_up_all(&conn->rs_wait);
+	if (conn->rs_thread) {
+		kthread_stop(conn->rs_thread);
+		conn->rs_thread = NULL;
+	}
+	halo_blk_gate_open(conn);
+	mutex_lock(&dev->lock);
+	conn->rs_total = 0;
+	mutex_unlock(&dev->lock);
+}
+
+/* SYNC_DONE on the target: take the source's generations, UpToDate. */
+int halo_blk_rs_done(struct halo_blk_dev *dev, const u64 *source)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+	struct halo_md_sb sb;
+	int ret;
+
+	mutex_lock(&dev->lock);
+	if (conn->state != HALO_BLK_CONN_STATE_SYNC_TARGET ||
+	    conn->rs_done != conn->rs_total) {
+		mutex_unlock(&dev->lock);
+		return -EPROTO;
+	}
+	sb = dev->sb;
+	halo_gen_sync_done_target(sb.gen, source);
+	sb.flags |= HALO_MD_F_CONSISTENT | HALO_MD_F_UPTODATE;
+	sb.flags &= ~(HALO_MD_F_FULL_SYNC | HALO_MD_F_OUTDATED);
+	ret = halo_md_write_sb(dev, &sb);
+	if (!ret)
+		dev->disk_state = HALO_BLK_DISK_STATE_UPTODATE;
+	conn->rs_total = 0;
+	WRITE_ONCE(conn->state, HALO_BLK_CONN_STATE_CONNECTED);
+	halo_blk_repl_state(dev);
+	halo_blk_nl_notify(dev);
+	mutex_unlock(&dev->lock);
+	if (ret)
+		pr_err("%s: resync done, but the metadata could not be written\n",
+		       dev->name);
+	else
+		pr_info("%s: resync from node %u done: UpToDate\n", dev->name,
+			conn->peer_id);
+	return 0;
+}
+
+/* The target wrote an RS_DATA chunk of @bytes. */
+void halo_blk_rs_written(struct halo_blk_dev *dev, u32 bytes)
+{
+	mutex_lock(&dev->lock);
+	dev->conn.rs_done += bytes >> HALO_MD_BLOCK_SHIFT;
+	mutex_unlock(&dev->lock);
+}
+
+/* Bytes per second since the resync began, 0 if none runs. */
+u64 halo_blk_rs_rate(const struct halo_blk_dev *dev)
+{
+	const struct halo_blk_conn *conn = &dev->conn;
+	unsigned long ms;
+
+	if (!conn->rs_total)
+		return 0;
+	ms = jiffies_to_msecs(jiffies - conn->rs_start) ?: 1;
+	return div_u64((conn->rs_done << HALO_MD_BLOCK_SHIFT) * 1000, ms);
+}
