@@ -20,7 +20,7 @@ conn_cleanup()
 	local n d
 
 	for n in 1 2; do
-		for d in r0 r1 r2 r3; do
+		for d in r0 r1 r2 r3 r4; do
 			hctl "$n" dev secondary "$d" 2>/dev/null
 			hctl "$n" dev disconnect "$d" 2>/dev/null
 			hctl "$n" dev destroy "$d" 2>/dev/null
@@ -75,6 +75,8 @@ loop_new d 32; ld=$loop
 loop_new e 64; le=$loop
 loop_new f 64; lf=$loop
 loop_new g 64; lg=$loop
+loop_new h 32; lh=$loop
+loop_new i 32; li=$loop
 
 hctl 1 dev create r0 minor 0 disk "$la" || fail "create r0 on node 1"
 hctl 2 dev create r0 minor 1 disk "$lb" || fail "create r0 on node 2"
@@ -193,14 +195,16 @@ echo "ok: a device the peer lacks: $(dev_json 1 r2 conn-error)"
 hctl 1 dev disconnect r2
 hctl 1 dev destroy r2
 
-# data that never shared a history: two forced primaries
-hctl 1 dev primary r0 force || fail "force primary on node 1"
-hctl 1 dev secondary r0
-hctl 2 dev primary r0 force || fail "force primary on node 2"
-hctl 2 dev secondary r0
-hctl 1 dev connect r0 peer 2
-hctl 2 dev connect r0 peer 1
-mismatch "unrelated data" "unrelated data" r0
+# data that never shared a history: two disks forced primary on their own
+hctl 1 dev create r4 minor 7 disk "$lh" || fail "create r4 on node 1"
+hctl 2 dev create r4 minor 8 disk "$li" || fail "create r4 on node 2"
+hctl 1 dev primary r4 force || fail "force primary on node 1"
+hctl 1 dev secondary r4
+hctl 2 dev primary r4 force || fail "force primary on node 2"
+hctl 2 dev secondary r4
+hctl 1 dev connect r4 peer 2
+hctl 2 dev connect r4 peer 1
+mismatch "unrelated data" "unrelated data" r4
 
 # -- full sync from a forced primary, written to meanwhile --
 hctl 1 dev create r3 minor 5 disk "$lf" || fail "create r3 on node 1"
@@ -210,15 +214,19 @@ dd if="$dir/old" of="$lg" bs=1M seek=8 conv=notrunc oflag=direct status=none	# j
 hctl 1 dev connect r3 peer 2
 hctl 2 dev connect r3 peer 1
 wait_for 20 both r3 connection Connected || fail "r3 not connected"
+hctl 2 -j monitor >"$dir/mon2" 2>&1 &
+mon=$!
+sleep 1
 hctl 1 dev primary r3 force || fail "force primary r3"
-wait_for 20 is 2 r3 connection SyncTarget || fail "no resync: $(hctl 2 dev show r3)"
-is 2 r3 disk Inconsistent || fail "a sync target that is not Inconsistent"
-expect_err "promote a sync target" "Inconsistent" hctl 2 dev primary r3
-# the application writes while the resync runs
+# the application writes at once, while the resync starts and runs
 dd if="$dir/pattern" of=/dev/halo5 bs=1M seek=40 oflag=direct conv=fsync status=none ||
 	fail "write during the resync"
-hctl 1 dev show r3
+wait_for 60 grep -q SyncTarget "$dir/mon2" ||
+	fail "node 2 was never a SyncTarget: $(cat "$dir/mon2")"
 wait_for 300 both r3 connection Connected || fail "resync did not finish: $(hctl 1 dev show r3; hctl 2 dev show r3)"
+wait_for 10 is 2 r3 disk UpToDate
+kill "$mon"; wait "$mon" 2>/dev/null
+grep SyncTarget "$dir/mon2" | grep -q Inconsistent || fail "a SyncTarget that was not Inconsistent"
 is 2 r3 disk UpToDate || fail "the target is $(dev_json 2 r3 disk) after the resync"
 is 1 r3 out-of-sync 0 && is 2 r3 out-of-sync 0 || fail "out-of-sync after the resync"
 size=$(dev_json 1 r3 size)

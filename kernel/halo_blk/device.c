@@ -423,7 +423,7 @@ static int halo_blk_open_backing(struct halo_blk_dev *dev, const char *path,
 }
 
 /* A discard or write-zeroes of at most 2 GiB: the frame's size is 32 bits. */
-#define HALO_BLK_MAX_NODATA_SECTORS	(1U << 22)
+#define HALO_BLK_MAX_NODATA_SECTORS	BIT(22)
 
 static void halo_blk_limits(struct halo_blk_dev *dev, struct halo_queue_limits *hl)
 {

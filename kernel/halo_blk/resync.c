@@ -71,8 +71,8 @@ static bool halo_blk_gate_close(struct halo_blk_conn *conn)
 {
 	WRITE_ONCE(conn->rs_gate, true);
 	smp_mb();
-	wait_event(conn->rs_wait, !atomic_read(&conn->app_inflight) ||
-				  READ_ONCE(conn->rs_failed));
+	wait_event(conn->rs_wait,
+		   !atomic_read(&conn->app_inflight) || READ_ONCE(conn->rs_failed));
 	if (!READ_ONCE(conn->rs_failed))
 		return true;
 	halo_blk_gate_open(conn);
