@@ -237,6 +237,9 @@ log "resync done: $size bytes identical"
 hctl 1 dev secondary r3 || fail "demote node 1"
 hctl 2 dev primary r3 || fail "promote node 2 (UpToDate, no force)"
 wait_for 10 is 1 r3 peer-role Primary || fail "node 1 does not see node 2 primary"
+expect_err "a second primary" "only one primary at a time" hctl 1 dev primary r3
+expect_err "a second primary, forced" "only one primary at a time" hctl 1 dev primary r3 force
+is 1 r3 role Secondary || fail "a refused promotion changed the role"
 dd if="$dir/old" of=/dev/halo6 bs=1M seek=20 count=2 oflag=direct conv=fsync status=none ||
 	fail "write on node 2"
 cmp -n "$size" "$lf" "$lg" || fail "the data areas differ after the switch"

@@ -159,8 +159,9 @@ static void halo_blk_error_text(const u8 *p, u32 len, char *out, size_t size)
  * peer's reason in @err: -EINVAL if the peer found a mismatch (final),
  * -EAGAIN otherwise.
  */
-static int halo_blk_recv_hello(struct socket *sock, struct halo_p_hello *h,
-			       char *err, size_t err_size)
+static noinline_for_stack int halo_blk_recv_hello(struct socket *sock,
+						  struct halo_p_hello *h,
+						  char *err, size_t err_size)
 {
 	u8 buf[HALO_P_HELLO_LEN + HALO_BLK_ERROR_MAX];
 	struct halo_p_hdr hdr;
@@ -529,18 +530,18 @@ static int halo_blk_establish(struct halo_blk_dev *dev, struct socket **out,
 			      struct halo_p_hello *peer, enum halo_gen_verdict *v,
 			      char *err, size_t size)
 {
+	struct halo_p_hello *self = &dev->conn.self;
+	u8 *buf = dev->conn.hello_buf;
 	struct halo_gen_side a = {}, b = {};
-	u8 buf[HALO_P_HELLO_LEN];
-	struct halo_p_hello self;
 	struct socket *sock;
 	const char *why;
 	bool dialler;
 	int ret;
 
 	mutex_lock(&dev->lock);
-	halo_blk_hello_fill(dev, &self);
+	halo_blk_hello_fill(dev, self);
 	mutex_unlock(&dev->lock);
-	dialler = self.node_id < self.peer_id;
+	dialler = self->node_id < self->peer_id;
 	ret = dialler ? halo_blk_dial(dev, &sock) :
 			halo_blk_wait_accepted(dev, &sock, peer);
 	if (ret)
@@ -548,19 +549,19 @@ static int halo_blk_establish(struct halo_blk_dev *dev, struct socket **out,
 
 	halo_blk_sock_timeouts(sock, HALO_BLK_HELLO_TIMEOUT, HALO_BLK_HELLO_TIMEOUT);
 	tcp_sock_set_nodelay(sock->sk);
-	halo_p_hello_encode(&self, buf);
-	ret = halo_blk_send_frame(sock, HALO_P_HELLO, buf, sizeof(buf));
+	halo_p_hello_encode(self, buf);
+	ret = halo_blk_send_frame(sock, HALO_P_HELLO, buf, HALO_P_HELLO_LEN);
 	if (dialler && !ret)
 		ret = halo_blk_recv_hello(sock, peer, err, size);
 	if (ret)
 		goto fail;
 
-	ret = halo_p_hello_match(&self, peer, &why);
+	ret = halo_p_hello_match(self, peer, &why);
 	if (!ret) {
-		memcpy(a.gen, self.gen, sizeof(a.gen));
-		a.node_id = self.node_id;
-		a.primary = self.role == HALO_BLK_ROLE_PRIMARY;
-		a.crashed_primary = self.flags & HALO_P_HF_CRASHED_PRIMARY;
+		memcpy(a.gen, self->gen, sizeof(a.gen));
+		a.node_id = self->node_id;
+		a.primary = self->role == HALO_BLK_ROLE_PRIMARY;
+		a.crashed_primary = self->flags & HALO_P_HF_CRASHED_PRIMARY;
 		memcpy(b.gen, peer->gen, sizeof(b.gen));
 		b.node_id = peer->node_id;
 		b.primary = peer->role == HALO_BLK_ROLE_PRIMARY;

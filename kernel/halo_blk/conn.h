@@ -34,6 +34,9 @@ struct halo_blk_conn {
 	struct socket *accepted;	/* handed over by the listener */
 	struct halo_p_hello accepted_hello;
 	struct halo_p_hello peer;	/* while connected */
+	/* the connection thread's own, off its stack */
+	struct halo_p_hello self;
+	u8 hello_buf[HALO_P_HELLO_LEN];
 	wait_queue_head_t wait;	/* the thread waits for an accepted socket */
 
 	struct mutex send_lock;	/* serialises frames; guards the two below */

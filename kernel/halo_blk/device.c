@@ -656,6 +656,14 @@ int halo_blk_dev_primary(struct halo_blk_dev *dev, bool force,
 	mutex_lock(&dev->lock);
 	if (dev->role == HALO_BLK_ROLE_PRIMARY)
 		goto out;
+	if (halo_blk_conn_up(dev->conn.state) &&
+	    dev->conn.peer.role == HALO_BLK_ROLE_PRIMARY) {
+		NL_SET_ERR_MSG_FMT(extack,
+				   "node %u is primary (only one primary at a time): make it secondary first",
+				   dev->conn.peer_id);
+		ret = -EBUSY;
+		goto out;
+	}
 	sb = dev->sb;
 	if (dev->disk_state != HALO_BLK_DISK_STATE_UPTODATE) {
 		if (!force) {

@@ -70,6 +70,7 @@ void halo_blk_gate_leave(struct halo_blk_dev *dev)
 static bool halo_blk_gate_close(struct halo_blk_conn *conn)
 {
 	WRITE_ONCE(conn->rs_gate, true);
+	/* the gate before the count: halo_blk_gate_enter() does the opposite */
 	smp_mb();
 	wait_event(conn->rs_wait,
 		   !atomic_read(&conn->app_inflight) || READ_ONCE(conn->rs_failed));
