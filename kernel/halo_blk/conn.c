@@ -526,7 +526,8 @@ static int halo_blk_wait_accepted(struct halo_blk_dev *dev, struct socket **out,
  * Connect and exchange HELLOs. -EINVAL: the two sides cannot replicate
  * (@err says why; the peer was told); any other error: try again.
  */
-static int halo_blk_establish(struct halo_blk_dev *dev, struct socket **out,
+static noinline_for_stack int
+halo_blk_establish(struct halo_blk_dev *dev, struct socket **out,
 			      struct halo_p_hello *peer, enum halo_gen_verdict *v,
 			      char *err, size_t size)
 {
@@ -594,8 +595,9 @@ fail:
  * Connected: apply the peer's writes, complete ours on its acks, answer
  * pings and send them when the peer is quiet, until the connection ends.
  */
-static void halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock,
-			     char *err, size_t size)
+static noinline_for_stack void
+halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
+		 size_t size)
 {
 	u8 buf[4 + HALO_BLK_ERROR_MAX];
 	u64 gen[HALO_MD_GEN_COUNT];
@@ -732,16 +734,17 @@ static int halo_blk_conn_thread(void *arg)
 {
 	struct halo_blk_dev *dev = arg;
 	struct halo_blk_conn *conn = &dev->conn;
-	char err[HALO_BLK_ERROR_MAX];
+	struct halo_p_hello *peer = &conn->hello_peer;
+	char *err = conn->thread_err;
+	const size_t err_size = sizeof(conn->thread_err);
 	enum halo_gen_verdict verdict;
-	struct halo_p_hello peer;
 	struct socket *sock;
 	int ret;
 
 	while (!kthread_should_stop()) {
 		err[0] = '\0';
-		ret = halo_blk_establish(dev, &sock, &peer, &verdict, err,
-					 sizeof(err));
+		ret = halo_blk_establish(dev, &sock, peer, &verdict, err,
+					 err_size);
 		if (ret == -EINVAL) {
 			/* not retried: an administrator must act */
 			mutex_lock(&dev->lock);
@@ -763,7 +766,7 @@ static int halo_blk_conn_thread(void *arg)
 		}
 
 		mutex_lock(&dev->lock);
-		conn->peer = peer;
+		conn->peer = *peer;
 		conn->error[0] = '\0';
 		halo_blk_conn_set(dev, HALO_BLK_CONN_STATE_CONNECTED, NULL);
 		mutex_unlock(&dev->lock);
@@ -773,7 +776,7 @@ static int halo_blk_conn_thread(void *arg)
 		halo_blk_rs_start(dev, verdict);
 
 		err[0] = '\0';
-		halo_blk_receive(dev, sock, err, sizeof(err));
+		halo_blk_receive(dev, sock, err, err_size);
 
 		kernel_sock_shutdown(sock, SHUT_RDWR);
 		/* first: the writes a resync chunk may wait for complete */

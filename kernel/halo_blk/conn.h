@@ -35,8 +35,9 @@ struct halo_blk_conn {
 	struct halo_p_hello accepted_hello;
 	struct halo_p_hello peer;	/* while connected */
 	/* the connection thread's own, off its stack */
-	struct halo_p_hello self;
+	struct halo_p_hello self, hello_peer;
 	u8 hello_buf[HALO_P_HELLO_LEN];
+	char thread_err[HALO_BLK_ERROR_MAX];
 	wait_queue_head_t wait;	/* the thread waits for an accepted socket */
 
 	struct mutex send_lock;	/* serialises frames; guards the two below */
