@@ -528,8 +528,8 @@ static int halo_blk_wait_accepted(struct halo_blk_dev *dev, struct socket **out,
  */
 static noinline_for_stack int
 halo_blk_establish(struct halo_blk_dev *dev, struct socket **out,
-			      struct halo_p_hello *peer, enum halo_gen_verdict *v,
-			      char *err, size_t size)
+		   struct halo_p_hello *peer, enum halo_gen_verdict *v,
+		   char *err, size_t size)
 {
 	struct halo_p_hello *self = &dev->conn.self;
 	u8 *buf = dev->conn.hello_buf;

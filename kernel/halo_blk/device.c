@@ -117,14 +117,14 @@ static void halo_blk_submit(struct request *rq, struct bio *clone)
 	submit_bio_noacct(clone);
 }
 
+static void halo_blk_submit_local(struct request *rq);
+
 static blk_status_t halo_blk_queue_rq(struct blk_mq_hw_ctx *hctx,
 				      const struct blk_mq_queue_data *bd)
 {
 	struct request *rq = bd->rq;
 	struct halo_blk_dev *dev = rq->q->queuedata;
 	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
-	struct block_device *bdev = dev->disk.bdev;
-	struct bio *bio, *clone;
 
 	/*
 	 * A secondary refuses opens, so writes come only from a primary; a
@@ -140,10 +140,51 @@ static blk_status_t halo_blk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	req->flags = 0;
 	atomic_set(&req->pending, 1);
 	if (op_is_write(req_op(rq)) || req_op(rq) == REQ_OP_FLUSH) {
+		spin_lock(&dev->submit_lock);
+		list_add_tail(&req->entry, &dev->submit_list);
+		spin_unlock(&dev->submit_lock);
+		queue_work(dev->submit_wq, &dev->submit_work);
+		return BLK_STS_OK;
+	}
+	halo_blk_submit_local(rq);
+	halo_blk_req_put(rq);
+	return BLK_STS_OK;
+}
+
+/* The worker: writes and flushes, in the order they reached the device. */
+static void halo_blk_submit_work(struct work_struct *work)
+{
+	struct halo_blk_dev *dev = container_of(work, struct halo_blk_dev,
+						submit_work);
+	struct halo_blk_req *req;
+	struct request *rq;
+
+	for (;;) {
+		spin_lock(&dev->submit_lock);
+		req = list_first_entry_or_null(&dev->submit_list,
+					       struct halo_blk_req, entry);
+		if (req)
+			list_del(&req->entry);
+		spin_unlock(&dev->submit_lock);
+		if (!req)
+			return;
+		rq = blk_mq_rq_from_pdu(req);
 		/* a resync chunk being read and sent goes first (resync.c) */
 		halo_blk_gate_enter(dev);
 		set_bit(HALO_BLK_REQ_GATED, &req->flags);
+		halo_blk_submit_local(rq);
+		halo_blk_repl_write(dev, rq);
+		halo_blk_req_put(rq);
 	}
+}
+
+/* Clone the request onto the backing device, bio by bio. */
+static void halo_blk_submit_local(struct request *rq)
+{
+	struct halo_blk_dev *dev = rq->q->queuedata;
+	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
+	struct block_device *bdev = dev->disk.bdev;
+	struct bio *bio, *clone;
 
 	if (req_op(rq) == REQ_OP_FLUSH) {
 		clone = bio_alloc_bioset(bdev, 0, REQ_OP_WRITE | REQ_PREFLUSH,
@@ -159,10 +200,6 @@ static blk_status_t halo_blk_queue_rq(struct blk_mq_hw_ctx *hctx,
 			halo_blk_submit(rq, clone);
 		}
 	}
-	if (op_is_write(req_op(rq)) || req_op(rq) == REQ_OP_FLUSH)
-		halo_blk_repl_write(dev, rq);
-	halo_blk_req_put(rq);
-	return BLK_STS_OK;
 }
 
 /*
@@ -460,6 +497,8 @@ static void halo_blk_dev_put_backing(struct halo_blk_dev *dev)
 
 static void halo_blk_dev_free(struct halo_blk_dev *dev)
 {
+	if (dev->submit_wq)
+		destroy_workqueue(dev->submit_wq);
 	mutex_destroy(&dev->lock);
 	kfree(dev);
 }
@@ -508,6 +547,13 @@ int halo_blk_dev_create(struct net *net, const struct halo_blk_create *cr,
 		goto err_view;
 	mutex_init(&dev->lock);
 	halo_blk_conn_init(&dev->conn);
+	spin_lock_init(&dev->submit_lock);
+	INIT_LIST_HEAD(&dev->submit_list);
+	INIT_WORK(&dev->submit_work, halo_blk_submit_work);
+	dev->submit_wq = alloc_ordered_workqueue("halo_blk%u", WQ_MEM_RECLAIM | WQ_HIGHPRI,
+						 cr->minor);
+	if (!dev->submit_wq)
+		goto err_free;
 	dev->net = net;
 	dev->node_id = view->local_id;
 	dev->minor = cr->minor;

@@ -36,6 +36,17 @@ struct halo_blk_dev {
 	struct gendisk *gd;
 	struct bio_set bs;
 
+	/*
+	 * Writes go from queue_rq to this ordered worker, which may wait (the
+	 * resync gate, the peer's send buffer, metadata I/O): in queue_rq the
+	 * bios it submits would wait on the submitter's bio list until it
+	 * returned. Guarded by submit_lock.
+	 */
+	spinlock_t submit_lock;
+	struct list_head submit_list;
+	struct work_struct submit_work;
+	struct workqueue_struct *submit_wq;
+
 	u32 node_id;		/* the local node's, at create */
 
 	struct mutex lock;	/* guards everything below */
@@ -53,6 +64,7 @@ struct halo_blk_req {
 	atomic_t pending;
 	blk_status_t status;	/* the first error */
 	u64 peer_id;		/* the DATA frame's id (repl.c) */
+	struct list_head entry;	/* on submit_list */
 	unsigned long flags;	/* HALO_BLK_REQ_* bits */
 };
 
