@@ -20,6 +20,7 @@ node_setup()	# node_setup N: cluster, device r0 on a loop device, connect
 	local n=$1 peer=$((3 - $1))
 
 	modprobe -q libcrc32c
+	modprobe -q loop
 	lsmod | grep -q '^halo_blk ' || insmod "$HALO_MODDIR/halo_blk.ko" ||
 		fail "insmod halo_blk.ko"
 	printf 'crash-test-key-%032d' 0 >/tmp/key
