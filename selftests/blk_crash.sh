@@ -51,6 +51,15 @@ is()	# is KEY VALUE [GUEST]
 	[ "$(dev_json "$1" "${3:-1}")" = "$2" ]
 }
 
+report()	# what both guests' devices and kernels say (guest 2 while it lives)
+{
+	echo "--- guest 1: $(haloctl dev show r0 | tr '\n' ' ')"
+	dmesg | grep -E 'halo|r0:' | tail -n 15
+	[ "${1:-}" = 1 ] && return
+	echo "--- guest 2: $(vm exec 2 haloctl dev show r0 | tr '\n' ' ')"
+	vm exec 2 sh -c "dmesg | grep -E 'halo|r0:' | tail -n 15"
+}
+
 node_setup 1
 vm exec 2 "$here/blk_crash.sh" node 2 || fail "set up guest 2"
 wait_for 30 is connection Connected || fail "not connected: $(haloctl dev show r0)"
@@ -68,6 +77,11 @@ vm exec 2 sh -c "python3 $here/blk_writer.py /dev/halo0 $blocks | nc -N 192.0.2.
 	>/dev/null 2>&1 &
 wait_for 120 sh -c '[ "$(wc -l </tmp/acked)" -ge 300 ]' ||
 	fail "the writer did not get going: $(wc -l </tmp/acked) writes"
+# a healthy link under a steady stream: the connection must have held
+if ! is connection Connected || ! is disk UpToDate; then
+	report
+	fail "the connection did not hold under the write stream"
+fi
 vm kill 2 || fail "kill guest 2"
 log "guest 2 killed after $(wc -l </tmp/acked) acknowledged writes"
 kill "$listener" 2>/dev/null
@@ -75,7 +89,10 @@ kill "$listener" 2>/dev/null
 # the connection goes when the pings go unanswered; then guest 1 takes over
 wait_for 60 sh -c "! haloctl -j dev show r0 | grep -q '\"Connected\"'" ||
 	fail "guest 1 did not notice the primary's death"
-haloctl dev primary r0 || fail "promote guest 1: $(haloctl dev show r0)"
+if ! haloctl dev primary r0; then
+	report 1
+	fail "promote guest 1"
+fi
 python3 "$here/blk_writer.py" --check /dev/halo0 </tmp/acked ||
 	fail "acknowledged writes are missing"
 haloctl dev secondary r0
