@@ -112,8 +112,14 @@ void halo_blk_repl_write(struct halo_blk_dev *dev, struct request *rq)
 		d.flags |= HALO_P_DF_FUA;
 	if (rq->cmd_flags & REQ_PREFLUSH)
 		d.flags |= HALO_P_DF_FLUSH;
-	d.sector = blk_rq_pos(rq);
-	d.size = blk_rq_bytes(rq);
+	/*
+	 * A flush names no sector: the block layer's flush request has
+	 * (sector_t)-1 there (blk_rq_init()), which the peer rightly refuses.
+	 */
+	if (req_op(rq) != REQ_OP_FLUSH) {
+		d.sector = blk_rq_pos(rq);
+		d.size = blk_rq_bytes(rq);
+	}
 
 	mutex_lock(&conn->send_lock);
 	if (!conn->send_sock) {
