@@ -293,6 +293,21 @@ umount "$dir/mnt"
 hctl 2 dev secondary r3
 log "ext4 made and written on node 1 reads back on node 2"
 
+# -- unload with a device connected and another connecting: both torn down --
+wait_for 10 both r3 connection Connected || fail "r3 not connected before the unload"
+hctl 1 dev connect r0 peer 2 || fail "connect r0 (node 2's is not connecting)"
+is 1 r0 connection Connecting || fail "r0 on node 1 is not Connecting"
+rmmod halo_blk || fail "rmmod halo_blk with connected devices"
+ls /dev/halo* 2>/dev/null && fail "devices left after the unload"
+insmod "$moddir/halo_blk.ko" || fail "insmod halo_blk.ko again"
+hctl 1 dev create r3 minor 5 disk "$lf" && hctl 2 dev create r3 minor 6 disk "$lg" ||
+	fail "re-create r3 after the reload"
+hctl 1 dev connect r3 peer 2 && hctl 2 dev connect r3 peer 1 || fail "reconnect r3"
+wait_for 20 both r3 connection Connected || fail "r3 not connected after the reload"
+both r3 disk UpToDate && both r3 out-of-sync 0 ||
+	fail "the reload lost the metadata: $(hctl 1 dev show r3; hctl 2 dev show r3)"
+log "unloaded with devices connected; after the reload they connect UpToDate, nothing to resync"
+
 bad=$(dmesg | sed -n "/$marker/,\$p" | grep "disconnected from node .*: the peer sent")
 [ -z "$bad" ] || fail "a halo peer sent a frame the other refused: $bad"
 log "all connection checks passed"
