@@ -8,57 +8,10 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 
-moddir=${HALO_MODDIR:?run under scripts/vm-run}
-lsmod | grep -q '^halo ' || insmod "$moddir/halo.ko" || fail "insmod halo.ko"
-modprobe -q libcrc32c	# halo_blk needs crc32c(); insmod does not load dependencies
-lsmod | grep -q '^halo_blk ' || insmod "$moddir/halo_blk.ko" || fail "insmod halo_blk.ko"
+. "$(dirname "$0")/blk_lib.sh"
 
-dir=$(mktemp -d)
-loops=()
-blk_cleanup()
-{
-	local n
-
-	for n in 1 2; do
-		for d in r0 r1 r2 r5; do
-			hctl "$n" dev secondary "$d" 2>/dev/null
-			hctl "$n" dev destroy "$d" 2>/dev/null
-		done
-	done
-	nodes_cleanup
-	for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null; done
-	rm -rf "$dir"
-}
-
-# loop_new NAME MiB: a loop device over a file of that size, in $loop
-loop_new()
-{
-	truncate -s "$2M" "$dir/$1" || fail "truncate $1"
-	loop=$(losetup -f --show "$dir/$1") || fail "losetup $1"
-	loops+=("$loop")
-}
-
-# expect_err WHAT PATTERN CMD...: CMD fails, and its message matches
-expect_err()
-{
-	local what=$1 pat=$2 out
-
-	shift 2
-	out=$("$@" 2>&1) && fail "$what: accepted: $*"
-	echo "$out" | grep -q -- "$pat" || fail "$what: unclear error: $out"
-	echo "ok: $what refused: $out"
-}
-
-dev_json()	# dev_json NODE NAME KEY
-{
-	hctl "$1" -j dev show "$2" | python3 -c '
-import json, sys
-print(json.load(sys.stdin)[sys.argv[1]])' "$3"
-}
-
-modprobe loop 2>/dev/null
 cluster_setup 2 1 || fail "cluster setup"
-trap blk_cleanup EXIT
+trap 'blk_lib_cleanup r0 r1 r2 r5' EXIT
 
 loop_new a 64; la=$loop
 loop_new b 64; lb=$loop

@@ -8,71 +8,15 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 
-moddir=${HALO_MODDIR:?run under scripts/vm-run}
-lsmod | grep -q '^halo ' || insmod "$moddir/halo.ko" || fail "insmod halo.ko"
-modprobe -q libcrc32c
-lsmod | grep -q '^halo_blk ' || insmod "$moddir/halo_blk.ko" || fail "insmod halo_blk.ko"
+. "$(dirname "$0")/blk_lib.sh"
 
 # Between two halo nodes a frame the receiver must refuse is a bug: the
 # kernel log after this marker is checked for such refusals at the end.
 marker="halo selftest blk_conn.sh $$ starts"
 echo "$marker" >/dev/kmsg
 
-dir=$(mktemp -d)
-loops=()
-conn_cleanup()
-{
-	local n d
-
-	for n in 1 2; do
-		for d in r0 r1 r2 r3 r4; do
-			hctl "$n" dev secondary "$d" 2>/dev/null
-			hctl "$n" dev disconnect "$d" 2>/dev/null
-			hctl "$n" dev destroy "$d" 2>/dev/null
-		done
-	done
-	nodes_cleanup
-	for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null; done
-	rm -rf "$dir"
-}
-
-loop_new()	# loop_new NAME MiB: a loop device over a file, in $loop
-{
-	truncate -s "$2M" "$dir/$1" || fail "truncate $1"
-	loop=$(losetup -f --show "$dir/$1") || fail "losetup $1"
-	loops+=("$loop")
-}
-
-expect_err()	# expect_err WHAT PATTERN CMD...
-{
-	local what=$1 pat=$2 out
-
-	shift 2
-	out=$("$@" 2>&1) && fail "$what: accepted: $*"
-	echo "$out" | grep -q -- "$pat" || fail "$what: unclear error: $out"
-	echo "ok: $what refused: $out"
-}
-
-dev_json()	# dev_json NODE NAME KEY: the key's value, or "-" if absent
-{
-	hctl "$1" -j dev show "$2" | python3 -c '
-import json, sys
-print(json.load(sys.stdin).get(sys.argv[1], "-"))' "$3"
-}
-
-is()	# is NODE NAME KEY VALUE
-{
-	[ "$(dev_json "$1" "$2" "$3")" = "$4" ]
-}
-
-both()	# both NAME KEY VALUE
-{
-	is 1 "$1" "$2" "$3" && is 2 "$1" "$2" "$3"
-}
-
-modprobe loop 2>/dev/null
 cluster_setup 2 1 || fail "cluster setup"
-trap conn_cleanup EXIT
+trap 'blk_lib_cleanup r0 r1 r2 r3 r4' EXIT
 loop_new a 64; la=$loop
 loop_new b 64; lb=$loop
 loop_new c 64; lc=$loop

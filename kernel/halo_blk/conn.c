@@ -72,6 +72,11 @@ void halo_blk_conn_init(struct halo_blk_conn *conn)
 	init_waitqueue_head(&conn->wait);
 	mutex_init(&conn->send_lock);
 	init_waitqueue_head(&conn->rs_wait);
+	INIT_KFIFO(conn->ack_fifo);
+	INIT_WORK(&conn->ack_work, halo_blk_ack_work);
+	spin_lock_init(&conn->ilock);
+	INIT_LIST_HEAD(&conn->writes);
+	init_waitqueue_head(&conn->iwait);
 }
 
 /* -- frames on a socket ------------------------------------------------- */
@@ -442,6 +447,8 @@ static void halo_blk_hello_fill(struct halo_blk_dev *dev, struct halo_p_hello *h
 	h->node_id = dev->node_id;
 	h->peer_id = dev->conn.peer_id;
 	h->protocol = dev->conn.protocol;
+	if (dev->conn.two_primaries)
+		h->flags |= HALO_P_HF_TWO_PRIMARIES;
 	h->role = dev->role;
 	h->disk_state = dev->disk_state;
 	if (dev->sb.flags & HALO_MD_F_PRIMARY && dev->role != HALO_BLK_ROLE_PRIMARY)
@@ -618,7 +625,7 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 				return;
 			}
 			pinged = true;
-			if (halo_blk_repl_send(dev, HALO_P_PING, NULL, 0))
+			if (halo_blk_ack_queue(dev, HALO_P_PING, NULL, 0))
 				break;
 			continue;
 		}
@@ -631,7 +638,7 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 		}
 		switch (hdr.type) {
 		case HALO_P_PING:
-			if (hdr.len || halo_blk_repl_send(dev, HALO_P_PING_ACK, NULL, 0))
+			if (hdr.len || halo_blk_ack_queue(dev, HALO_P_PING_ACK, NULL, 0))
 				goto lost;
 			break;
 		case HALO_P_DATA:
@@ -644,7 +651,8 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 				snprintf(err, size, "the peer sent a bad write: %s", why);
 				return;
 			}
-			if (READ_ONCE(dev->role) == HALO_BLK_ROLE_PRIMARY) {
+			if (READ_ONCE(dev->role) == HALO_BLK_ROLE_PRIMARY &&
+			    !dev->conn.two_primaries) {
 				strscpy(err, "both nodes are primary: the peer's write was refused",
 					size);
 				return;
@@ -797,7 +805,7 @@ static int halo_blk_conn_thread(void *arg)
 }
 
 int halo_blk_connect(struct halo_blk_dev *dev, u32 peer_id, u8 protocol,
-		     struct netlink_ext_ack *extack)
+		     bool two_primaries, struct netlink_ext_ack *extack)
 {
 	struct halo_blk_conn *conn = &dev->conn;
 	struct sockaddr_storage a;
@@ -808,6 +816,11 @@ int halo_blk_connect(struct halo_blk_dev *dev, u32 peer_id, u8 protocol,
 	lockdep_assert_held(&halo_blk_lock);
 	if (peer_id == dev->node_id) {
 		NL_SET_ERR_MSG(extack, "the peer is this node");
+		return -EINVAL;
+	}
+	if (two_primaries && protocol != HALO_P_PROTO_C) {
+		NL_SET_ERR_MSG(extack,
+			       "allow-two-primaries needs protocol C: a primary's write must be on both disks when it completes");
 		return -EINVAL;
 	}
 	ret = halo_node_addr(dev->net, peer_id, 0, &a);
@@ -837,6 +850,7 @@ int halo_blk_connect(struct halo_blk_dev *dev, u32 peer_id, u8 protocol,
 	mutex_lock(&dev->lock);
 	conn->peer_id = peer_id;
 	conn->protocol = protocol;
+	WRITE_ONCE(conn->two_primaries, two_primaries);
 	conn->error[0] = '\0';
 	t = kthread_create(halo_blk_conn_thread, dev, "halo_blk%u", dev->minor);
 	if (IS_ERR(t)) {

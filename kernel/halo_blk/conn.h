@@ -12,7 +12,12 @@
 
 #include "proto.h"
 
+#include <linux/kfifo.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <uapi/linux/halo_blk.h>
 
 struct halo_blk_dev;
@@ -22,11 +27,25 @@ struct socket;
 struct task_struct;
 
 #define HALO_BLK_ERROR_MAX	128
+/*
+ * The receiver's frames (acks, pings) wait here for the socket. The peer
+ * has at most its queue depth of writes and a resync window of chunks
+ * waiting for acks, and pings only when idle: 8 KiB of 28-byte acks is
+ * twice that. A peer that overfills it is refused.
+ */
+#define HALO_BLK_ACK_FIFO	8192
+/* Writes of this node the peer's may overlap, at most (the queue depth). */
+#define HALO_BLK_QUEUE_DEPTH	128
+
+struct halo_blk_range {
+	sector_t start, end;	/* [start, end) */
+};
 
 /* Guarded by the device's lock unless said otherwise. */
 struct halo_blk_conn {
 	u32 peer_id;		/* 0: never connected */
 	u8 protocol;		/* enum halo_p_protocol */
+	bool two_primaries;	/* allow-two-primaries (dev-connect) */
 	u32 state;		/* enum halo_blk_conn_state; READ_ONCE without the lock */
 	char error[HALO_BLK_ERROR_MAX];	/* why it last failed or ended */
 	struct task_struct *thread;	/* while connecting or connected */
@@ -43,6 +62,30 @@ struct halo_blk_conn {
 	struct mutex send_lock;	/* serialises frames; guards the two below */
 	struct socket *send_sock;	/* while connected (repl.c) */
 	u32 gen;		/* connections so far: the high half of frame ids */
+
+	/*
+	 * The receiver's frames, sent by whoever holds send_lock next, or by
+	 * ack_work (repl.c): the receiver never waits for the socket. One
+	 * writer (the receiver), one reader (send_lock's holder).
+	 */
+	DECLARE_KFIFO(ack_fifo, u8, HALO_BLK_ACK_FIFO);
+	struct work_struct ack_work;
+	/*
+	 * Two primaries (repl.c, "Overlapping writes"): this node's writes
+	 * sent or to be sent while the peer's may overlap them, under ilock.
+	 */
+	spinlock_t ilock;
+	struct list_head writes;	/* struct halo_blk_req, by seq */
+	u64 seq;		/* the last registered write's */
+	u64 sent_seq;		/* the last one sent; under send_lock */
+	struct halo_blk_range applying;	/* the peer's write; end 0: none */
+	/* fifo bytes from hold_pos wait until write hold_seq is sent */
+	bool hold;
+	unsigned int hold_pos;
+	u64 hold_seq;
+	wait_queue_head_t iwait;
+	/* the receiver's, off its stack */
+	struct halo_blk_range skip[HALO_BLK_QUEUE_DEPTH];
 
 	/* resync (resync.c): the two counters under the device's lock */
 	struct task_struct *rs_thread;	/* the source's */
@@ -67,7 +110,7 @@ static inline bool halo_blk_conn_up(u32 state)
 
 void halo_blk_conn_init(struct halo_blk_conn *conn);
 int halo_blk_connect(struct halo_blk_dev *dev, u32 peer_id, u8 protocol,
-		     struct netlink_ext_ack *extack);
+		     bool two_primaries, struct netlink_ext_ack *extack);
 /* Stops the connection thread; the device's lock must not be held. */
 void halo_blk_disconnect(struct halo_blk_dev *dev);
 

@@ -96,6 +96,18 @@ void halo_blk_req_put(struct request *rq)
 		blk_mq_complete_request(rq);
 }
 
+/* The local disk has all of the request (repl.c waits for this). */
+static void halo_blk_local_put(struct request *rq)
+{
+	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
+
+	if (atomic_dec_and_test(&req->local_pending)) {
+		set_bit(HALO_BLK_REQ_LOCAL_DONE, &req->flags);
+		if (test_bit(HALO_BLK_REQ_IV, &req->flags))
+			halo_blk_repl_local_done(req->dev);
+	}
+}
+
 static void halo_blk_clone_end(struct bio *clone)
 {
 	struct request *rq = clone->bi_private;
@@ -104,6 +116,7 @@ static void halo_blk_clone_end(struct bio *clone)
 	if (clone->bi_status)
 		cmpxchg(&req->status, BLK_STS_OK, clone->bi_status);
 	bio_put(clone);
+	halo_blk_local_put(rq);
 	halo_blk_req_put(rq);
 }
 
@@ -114,6 +127,7 @@ static void halo_blk_submit(struct request *rq, struct bio *clone)
 	clone->bi_end_io = halo_blk_clone_end;
 	clone->bi_private = rq;
 	atomic_inc(&req->pending);
+	atomic_inc(&req->local_pending);
 	submit_bio_noacct(clone);
 }
 
@@ -172,6 +186,8 @@ static void halo_blk_submit_work(struct work_struct *work)
 		/* a resync chunk being read and sent goes first (resync.c) */
 		halo_blk_gate_enter(dev);
 		set_bit(HALO_BLK_REQ_GATED, &req->flags);
+		/* two primaries: known before it reaches the disk (repl.c) */
+		halo_blk_repl_register(dev, rq);
 		halo_blk_submit_local(rq);
 		halo_blk_repl_write(dev, rq);
 		halo_blk_req_put(rq);
@@ -186,6 +202,7 @@ static void halo_blk_submit_local(struct request *rq)
 	struct block_device *bdev = dev->disk.bdev;
 	struct bio *bio, *clone;
 
+	atomic_set(&req->local_pending, 1);
 	if (req_op(rq) == REQ_OP_FLUSH) {
 		clone = bio_alloc_bioset(bdev, 0, REQ_OP_WRITE | REQ_PREFLUSH,
 					 GFP_NOIO, &dev->bs);
@@ -200,6 +217,7 @@ static void halo_blk_submit_local(struct request *rq)
 			halo_blk_submit(rq, clone);
 		}
 	}
+	halo_blk_local_put(rq);
 }
 
 /*
@@ -232,6 +250,8 @@ static void halo_blk_complete(struct request *rq)
 
 	if (test_bit(HALO_BLK_REQ_GATED, &req->flags))
 		halo_blk_gate_leave(req->dev);
+	if (test_bit(HALO_BLK_REQ_IV, &req->flags))
+		halo_blk_repl_unregister(req->dev, rq);
 	blk_mq_end_request(rq, req->status);
 }
 
@@ -497,6 +517,8 @@ static void halo_blk_dev_put_backing(struct halo_blk_dev *dev)
 
 static void halo_blk_dev_free(struct halo_blk_dev *dev)
 {
+	if (dev->ack_wq)
+		destroy_workqueue(dev->ack_wq);
 	if (dev->submit_wq)
 		destroy_workqueue(dev->submit_wq);
 	mutex_destroy(&dev->lock);
@@ -552,7 +574,9 @@ int halo_blk_dev_create(struct net *net, const struct halo_blk_create *cr,
 	INIT_WORK(&dev->submit_work, halo_blk_submit_work);
 	dev->submit_wq = alloc_ordered_workqueue("halo_blk%u", WQ_MEM_RECLAIM | WQ_HIGHPRI,
 						 cr->minor);
-	if (!dev->submit_wq)
+	dev->ack_wq = alloc_workqueue("halo_blk%u_ack", WQ_MEM_RECLAIM | WQ_HIGHPRI,
+				      1, cr->minor);
+	if (!dev->submit_wq || !dev->ack_wq)
 		goto err_free;
 	dev->net = net;
 	dev->node_id = view->local_id;
@@ -597,7 +621,7 @@ int halo_blk_dev_create(struct net *net, const struct halo_blk_create *cr,
 
 	dev->tag_set.ops = &halo_blk_mq_ops;
 	dev->tag_set.nr_hw_queues = 1;
-	dev->tag_set.queue_depth = 128;
+	dev->tag_set.queue_depth = HALO_BLK_QUEUE_DEPTH;
 	dev->tag_set.numa_node = NUMA_NO_NODE;
 	dev->tag_set.cmd_size = sizeof(struct halo_blk_req);
 	dev->tag_set.flags = BLK_MQ_F_SHOULD_MERGE | BLK_MQ_F_BLOCKING;
@@ -704,11 +728,23 @@ int halo_blk_dev_primary(struct halo_blk_dev *dev, bool force,
 		goto out;
 	if (halo_blk_conn_up(dev->conn.state) &&
 	    dev->conn.peer.role == HALO_BLK_ROLE_PRIMARY) {
-		NL_SET_ERR_MSG_FMT(extack,
-				   "node %u is primary (only one primary at a time): make it secondary first",
-				   dev->conn.peer_id);
-		ret = -EBUSY;
-		goto out;
+		if (!dev->conn.two_primaries) {
+			NL_SET_ERR_MSG_FMT(extack,
+					   "node %u is primary (only one primary at a time): make it secondary first",
+					   dev->conn.peer_id);
+			ret = -EBUSY;
+			goto out;
+		}
+		if (dev->disk_state != HALO_BLK_DISK_STATE_UPTODATE ||
+		    dev->conn.state != HALO_BLK_CONN_STATE_CONNECTED) {
+			NL_SET_ERR_MSG_FMT(extack,
+					   "node %u is primary: a second needs UpToDate and Connected, not %s/%s",
+					   dev->conn.peer_id,
+					   halo_blk_disk_state_name(dev->disk_state),
+					   halo_blk_conn_state_name(dev->conn.state));
+			ret = -EINVAL;
+			goto out;
+		}
 	}
 	sb = dev->sb;
 	if (dev->disk_state != HALO_BLK_DISK_STATE_UPTODATE) {

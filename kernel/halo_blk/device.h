@@ -46,6 +46,7 @@ struct halo_blk_dev {
 	struct list_head submit_list;
 	struct work_struct submit_work;
 	struct workqueue_struct *submit_wq;
+	struct workqueue_struct *ack_wq;	/* conn.ack_work */
 
 	u32 node_id;		/* the local node's, at create */
 
@@ -66,10 +67,19 @@ struct halo_blk_req {
 	u64 peer_id;		/* the DATA frame's id (repl.c) */
 	struct list_head entry;	/* on submit_list */
 	unsigned long flags;	/* HALO_BLK_REQ_* bits */
+	/* clones on the local disk, plus one while submitting */
+	atomic_t local_pending;
+	/* two primaries: on conn.writes while registered (repl.c) */
+	struct list_head iv_entry;
+	struct halo_blk_range iv;
+	u64 seq;
 };
 
 #define HALO_BLK_REQ_PEER	0	/* the peer's ack is awaited (repl.c) */
 #define HALO_BLK_REQ_GATED	1	/* passed the resync gate (resync.c) */
+#define HALO_BLK_REQ_LOCAL_DONE	2	/* the local disk has it */
+#define HALO_BLK_REQ_IV		3	/* on conn.writes */
+#define HALO_BLK_REQ_SENT	4	/* its DATA frame went to the peer */
 
 extern struct mutex halo_blk_lock;
 extern struct list_head halo_blk_devs;
@@ -97,6 +107,13 @@ void halo_blk_write_alone(struct halo_blk_dev *dev);
 
 /* repl.c */
 void halo_blk_repl_write(struct halo_blk_dev *dev, struct request *rq);
+void halo_blk_repl_register(struct halo_blk_dev *dev, struct request *rq);
+void halo_blk_repl_unregister(struct halo_blk_dev *dev, struct request *rq);
+void halo_blk_repl_local_done(struct halo_blk_dev *dev);
+int halo_blk_ack_queue(struct halo_blk_dev *dev, enum halo_p_type type,
+		       const void *payload, u32 len);
+void halo_blk_ack_flush(struct halo_blk_dev *dev, bool nonblock);
+void halo_blk_ack_work(struct work_struct *work);
 int halo_blk_repl_ack(struct halo_blk_dev *dev, const struct halo_p_ack *a);
 void halo_blk_repl_up(struct halo_blk_dev *dev, struct socket *sock);
 void halo_blk_repl_state(struct halo_blk_dev *dev);

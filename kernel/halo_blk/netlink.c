@@ -46,7 +46,10 @@ atomic_t halo_extack_next;
 	[HALO_BLK_A_DEV_PEER] = { .type = NLA_REJECT,			\
 				  .reject_message = "peer is for dev-connect" }, \
 	[HALO_BLK_A_DEV_PROTOCOL] = { .type = NLA_REJECT,		\
-				      .reject_message = "protocol is for dev-connect" }
+				      .reject_message = "protocol is for dev-connect" }, \
+	[HALO_BLK_A_DEV_ALLOW_TWO_PRIMARIES] = {			\
+		.type = NLA_REJECT,					\
+		.reject_message = "allow-two-primaries is for dev-connect" }
 
 #define HALO_BLK_NAME_POLICY \
 	{ .type = NLA_NUL_STRING, .len = HALO_BLK_NAME_MAX - 1 }
@@ -92,6 +95,7 @@ static const struct nla_policy halo_blk_connect_policy[HALO_BLK_A_DEV_MAX + 1] =
 	[HALO_BLK_A_DEV_FORCE] = { .type = NLA_REJECT,
 				   .reject_message = "force is for dev-primary" },
 	[HALO_BLK_A_DEV_PEER] = NLA_POLICY_MIN(NLA_U32, 1),
+	[HALO_BLK_A_DEV_ALLOW_TWO_PRIMARIES] = { .type = NLA_FLAG },
 	[HALO_BLK_A_DEV_PROTOCOL] = NLA_POLICY_RANGE(NLA_U32, HALO_BLK_PROTOCOL_A,
 						     HALO_BLK_PROTOCOL_C),
 };
@@ -139,7 +143,9 @@ static int halo_blk_nl_put_dev(struct sk_buff *skb, struct halo_blk_dev *dev)
 	       nla_put_u64_64bit(skb, HALO_BLK_A_DEV_RESYNC_RATE,
 				 halo_blk_rs_rate(dev), HALO_BLK_A_DEV_PAD)) ||
 	      (conn->error[0] &&
-	       nla_put_string(skb, HALO_BLK_A_DEV_CONN_ERROR, conn->error));
+	       nla_put_string(skb, HALO_BLK_A_DEV_CONN_ERROR, conn->error)) ||
+	      (conn->peer_id && conn->two_primaries &&
+	       nla_put_flag(skb, HALO_BLK_A_DEV_ALLOW_TWO_PRIMARIES));
 	return ret ? -EMSGSIZE : 0;
 }
 
@@ -252,7 +258,9 @@ static int halo_blk_nl_connect_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!dev)
 		return info->attrs[HALO_BLK_A_DEV_NAME] ? -ENOENT : -EINVAL;
 	ret = halo_blk_connect(dev, nla_get_u32(info->attrs[HALO_BLK_A_DEV_PEER]),
-			       protocol, info->extack);
+			       protocol,
+			       nla_get_flag(info->attrs[HALO_BLK_A_DEV_ALLOW_TWO_PRIMARIES]),
+			       info->extack);
 	mutex_unlock(&halo_blk_lock);
 	return ret;
 }

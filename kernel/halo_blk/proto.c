@@ -194,6 +194,10 @@ int halo_p_hello_match(const struct halo_p_hello *self,
 		*why = "the two sides asked for different replication protocols";
 		return -EINVAL;
 	}
+	if ((self->flags ^ peer->flags) & HALO_P_HF_TWO_PRIMARIES) {
+		*why = "only one side allows two primaries";
+		return -EINVAL;
+	}
 	return 0;
 }
 

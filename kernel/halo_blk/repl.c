@@ -18,6 +18,31 @@
  * connection names none. When the connection goes, the requests still
  * waiting for the peer complete with their local result (their data is on
  * the local disk; what the peer lacks is for the resync to send).
+ *
+ * The receiver never waits for the socket: its acks and pings go into
+ * ack_fifo, sent at once if send_lock is free and the socket has room,
+ * else by the next holder of send_lock (every sender empties the fifo
+ * before its own frame) or by ack_work. With two primaries both sides send
+ * data both ways; a receiver blocked on its own send_lock, held by a
+ * sender blocked on a full socket, would wait for the other side's
+ * receiver, blocked the same way.
+ *
+ * Overlapping writes (two primaries). Each node's writes are registered
+ * (conn.writes) before they reach its disk, in the order they are sent.
+ * A peer's write P that overlaps some of them, E, was issued before the
+ * peer applied E; both nodes must end with the same data:
+ *
+ *  - E acknowledged by the peer before P arrived: the peer applied E
+ *    before issuing P, so P is newer. Apply P once E is on the local disk.
+ *  - E not acknowledged yet: the two crossed. The node with the lower id
+ *    wins: there, P is applied except where it overlaps such an E (the
+ *    peer will apply E over P); on the other node P is applied over E,
+ *    and P's ack is held back until E has been sent, so that the winner
+ *    sees E while P is still unacknowledged and keeps its own.
+ *
+ * While P is applied, new local writes that overlap it wait; they are
+ * registered, and sent, after P's ack is queued, so that the peer sees the
+ * ack first (and takes them as newer).
  */
 
 #include "conn.h"
@@ -49,6 +74,249 @@ int halo_blk_sock_send(struct socket *sock, const void *buf, size_t len)
 
 	iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, &iov, 1, len);
 	return halo_blk_sendmsg(sock, &msg);
+}
+
+/* -- the receiver's frames ------------------------------------------- */
+
+/* Bytes of the fifo that may go now: not those held for a write (above). */
+static unsigned int halo_blk_ack_ready(struct halo_blk_conn *conn)
+{
+	unsigned int len = kfifo_len(&conn->ack_fifo);
+	unsigned int out = conn->ack_fifo.kfifo.out;
+
+	if (!READ_ONCE(conn->hold))
+		return len;
+	/* pairs with the smp_wmb() in halo_blk_ack_hold() */
+	smp_rmb();
+	if (conn->sent_seq >= conn->hold_seq) {
+		WRITE_ONCE(conn->hold, false);
+		return len;
+	}
+	return min(len, conn->hold_pos - out);
+}
+
+/*
+ * Send what the fifo holds that may go, under send_lock. @nonblock: only
+ * what the socket takes without waiting (the receiver's own attempt).
+ */
+void halo_blk_ack_flush(struct halo_blk_dev *dev, bool nonblock)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+	u8 buf[256];
+	unsigned int n;
+	int ret;
+
+	lockdep_assert_held(&conn->send_lock);
+	if (!conn->send_sock) {
+		kfifo_reset_out(&conn->ack_fifo);
+		return;
+	}
+	while ((n = min_t(unsigned int, halo_blk_ack_ready(conn), sizeof(buf)))) {
+		struct kvec iov = { .iov_base = buf, .iov_len = n };
+		struct msghdr msg = {
+			.msg_flags = MSG_NOSIGNAL | (nonblock ? MSG_DONTWAIT : 0),
+		};
+
+		n = kfifo_out_peek(&conn->ack_fifo, buf, n);
+		iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, &iov, 1, n);
+		ret = sock_sendmsg(conn->send_sock, &msg);
+		/* consume what went; only send_lock's holder takes from the fifo */
+		if (ret > 0 && kfifo_out(&conn->ack_fifo, buf, ret) != ret)
+			WARN_ON_ONCE(1);
+		if (ret == -EAGAIN && nonblock)
+			return;
+		if (ret <= 0) {
+			/* the receiver notices, and ends the connection */
+			kernel_sock_shutdown(conn->send_sock, SHUT_RDWR);
+			return;
+		}
+		if (ret < n && nonblock)
+			return;
+	}
+}
+
+void halo_blk_ack_work(struct work_struct *work)
+{
+	struct halo_blk_conn *conn = container_of(work, struct halo_blk_conn,
+						  ack_work);
+
+	mutex_lock(&conn->send_lock);
+	halo_blk_ack_flush(container_of(conn, struct halo_blk_dev, conn), false);
+	mutex_unlock(&conn->send_lock);
+}
+
+/* Try to send the fifo now; what is left goes with ack_work. */
+static void halo_blk_ack_kick(struct halo_blk_dev *dev)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+
+	if (mutex_trylock(&conn->send_lock)) {
+		halo_blk_ack_flush(dev, true);
+		mutex_unlock(&conn->send_lock);
+	}
+	if (!kfifo_is_empty(&conn->ack_fifo))
+		queue_work(dev->ack_wq, &conn->ack_work);
+}
+
+/*
+ * A frame from the receiver. -ENOBUFS: the fifo is full, which a peer
+ * that keeps to its queue depth cannot make it.
+ */
+int halo_blk_ack_queue(struct halo_blk_dev *dev, enum halo_p_type type,
+		       const void *payload, u32 len)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+	u8 hdr[HALO_P_HDR_LEN];
+
+	if (kfifo_avail(&conn->ack_fifo) < sizeof(hdr) + len)
+		return -ENOBUFS;
+	halo_p_hdr_encode(hdr, type, len);
+	kfifo_in(&conn->ack_fifo, hdr, sizeof(hdr));
+	if (len)
+		kfifo_in(&conn->ack_fifo, payload, len);
+	halo_blk_ack_kick(dev);
+	return 0;
+}
+
+/* What is queued from now on waits until write @seq is sent. */
+static void halo_blk_ack_hold(struct halo_blk_conn *conn, u64 seq)
+{
+	if (READ_ONCE(conn->hold)) {
+		/* one hold at a time: the earlier start, the later write */
+		conn->hold_seq = max(conn->hold_seq, seq);
+		return;
+	}
+	conn->hold_pos = conn->ack_fifo.kfifo.in;
+	conn->hold_seq = seq;
+	/* pairs with the smp_rmb() in halo_blk_ack_ready() */
+	smp_wmb();
+	WRITE_ONCE(conn->hold, true);
+}
+
+/* -- overlapping writes (two primaries) ------------------------------- */
+
+static bool halo_blk_overlaps(const struct halo_blk_range *r, sector_t start,
+			      sector_t end)
+{
+	return r->start < end && start < r->end;
+}
+
+static bool halo_blk_applying(struct halo_blk_conn *conn, struct halo_blk_range *r)
+{
+	bool ret;
+
+	spin_lock(&conn->ilock);
+	ret = conn->applying.end && halo_blk_overlaps(&conn->applying, r->start, r->end);
+	spin_unlock(&conn->ilock);
+	return ret;
+}
+
+/*
+ * With two primaries allowed, a write (with a range) is registered before
+ * it reaches the local disk, after the peer's write it overlaps, if any,
+ * is applied here and its ack queued.
+ */
+void halo_blk_repl_register(struct halo_blk_dev *dev, struct request *rq)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
+
+	if (!READ_ONCE(conn->two_primaries) || req_op(rq) == REQ_OP_FLUSH ||
+	    !blk_rq_sectors(rq))
+		return;
+	req->iv.start = blk_rq_pos(rq);
+	req->iv.end = req->iv.start + blk_rq_sectors(rq);
+	for (;;) {
+		wait_event(conn->iwait, !halo_blk_applying(conn, &req->iv));
+		spin_lock(&conn->ilock);
+		if (!conn->applying.end ||
+		    !halo_blk_overlaps(&conn->applying, req->iv.start, req->iv.end))
+			break;
+		spin_unlock(&conn->ilock);
+	}
+	req->seq = ++conn->seq;
+	list_add_tail(&req->iv_entry, &conn->writes);
+	set_bit(HALO_BLK_REQ_IV, &req->flags);
+	spin_unlock(&conn->ilock);
+}
+
+void halo_blk_repl_unregister(struct halo_blk_dev *dev, struct request *rq)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
+
+	spin_lock(&conn->ilock);
+	list_del(&req->iv_entry);
+	clear_bit(HALO_BLK_REQ_IV, &req->flags);
+	spin_unlock(&conn->ilock);
+	wake_up_all(&conn->iwait);
+}
+
+void halo_blk_repl_local_done(struct halo_blk_dev *dev)
+{
+	if (wq_has_sleeper(&dev->conn.iwait))
+		wake_up_all(&dev->conn.iwait);
+}
+
+/* A registered write overlapping @r is not on the local disk yet. */
+static bool halo_blk_local_busy(struct halo_blk_conn *conn, const struct halo_blk_range *r)
+{
+	struct halo_blk_req *req;
+	bool ret = false;
+
+	spin_lock(&conn->ilock);
+	list_for_each_entry(req, &conn->writes, iv_entry) {
+		if (halo_blk_overlaps(&req->iv, r->start, r->end) &&
+		    !test_bit(HALO_BLK_REQ_LOCAL_DONE, &req->flags)) {
+			ret = true;
+			break;
+		}
+	}
+	spin_unlock(&conn->ilock);
+	return ret;
+}
+
+/*
+ * The peer's write @r is about to be applied: new overlapping writes wait
+ * from now on. Returns how many ranges of @r this node keeps (its own
+ * crossing writes, if it wins), in conn->skip; holds the ack back if it
+ * loses a crossing.
+ */
+static unsigned int halo_blk_apply_begin(struct halo_blk_dev *dev,
+					 const struct halo_blk_range *r)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+	bool wins = dev->node_id < conn->peer_id;
+	struct halo_blk_req *req;
+	unsigned int n = 0;
+	u64 hold = 0;
+
+	spin_lock(&conn->ilock);
+	conn->applying = *r;
+	list_for_each_entry(req, &conn->writes, iv_entry) {
+		if (!halo_blk_overlaps(&req->iv, r->start, r->end))
+			continue;
+		/* acknowledged: the peer had it first, P is newer */
+		if (test_bit(HALO_BLK_REQ_SENT, &req->flags) &&
+		    !test_bit(HALO_BLK_REQ_PEER, &req->flags))
+			continue;
+		if (!wins)
+			hold = max(hold, req->seq);
+		else if (n < ARRAY_SIZE(conn->skip))
+			conn->skip[n++] = req->iv;
+	}
+	spin_unlock(&conn->ilock);
+	if (hold)
+		halo_blk_ack_hold(conn, hold);
+	return n;
+}
+
+static void halo_blk_apply_end(struct halo_blk_conn *conn)
+{
+	spin_lock(&conn->ilock);
+	conn->applying.end = 0;
+	spin_unlock(&conn->ilock);
+	wake_up_all(&conn->iwait);
 }
 
 /* The request's data, segment by segment. */
@@ -134,6 +402,8 @@ void halo_blk_repl_write(struct halo_blk_dev *dev, struct request *rq)
 		atomic_inc(&req->pending);
 		set_bit(HALO_BLK_REQ_PEER, &req->flags);
 	}
+	set_bit(HALO_BLK_REQ_SENT, &req->flags);
+	halo_blk_ack_flush(dev, false);
 	halo_p_hdr_encode(hdr, HALO_P_DATA,
 			  HALO_P_DATA_HDR + (nodata ? 0 : d.size));
 	halo_p_data_encode(&d, hdr + HALO_P_HDR_LEN);
@@ -143,6 +413,10 @@ void halo_blk_repl_write(struct halo_blk_dev *dev, struct request *rq)
 	if (ret) {
 		/* the receiver notices too, and ends the connection */
 		kernel_sock_shutdown(conn->send_sock, SHUT_RDWR);
+	} else if (test_bit(HALO_BLK_REQ_IV, &req->flags)) {
+		/* an ack held for this write may go */
+		conn->sent_seq = req->seq;
+		halo_blk_ack_flush(dev, false);
 	}
 	mutex_unlock(&conn->send_lock);
 	if (ret && wait)
@@ -184,10 +458,18 @@ static bool halo_blk_fail_peer(struct request *rq, void *data)
 /* Connected: frames may go to @sock. */
 void halo_blk_repl_up(struct halo_blk_dev *dev, struct socket *sock)
 {
-	mutex_lock(&dev->conn.send_lock);
-	dev->conn.gen++;
-	dev->conn.send_sock = sock;
-	mutex_unlock(&dev->conn.send_lock);
+	struct halo_blk_conn *conn = &dev->conn;
+
+	mutex_lock(&conn->send_lock);
+	conn->gen++;
+	conn->send_sock = sock;
+	kfifo_reset(&conn->ack_fifo);
+	conn->hold = false;
+	spin_lock(&conn->ilock);
+	/* what was registered before cannot be sent on this connection */
+	conn->sent_seq = conn->seq;
+	spin_unlock(&conn->ilock);
+	mutex_unlock(&conn->send_lock);
 }
 
 /*
@@ -199,10 +481,11 @@ void halo_blk_repl_down(struct halo_blk_dev *dev)
 	mutex_lock(&dev->conn.send_lock);
 	dev->conn.send_sock = NULL;
 	mutex_unlock(&dev->conn.send_lock);
+	cancel_work_sync(&dev->conn.ack_work);
 	blk_mq_tagset_busy_iter(&dev->tag_set, halo_blk_fail_peer, NULL);
 }
 
-/* Send a frame from the receiving side (acks), under send_lock. */
+/* Send a frame (not the receiver's), under send_lock. */
 int halo_blk_repl_send(struct halo_blk_dev *dev, enum halo_p_type type,
 		       const void *payload, u32 len)
 {
@@ -211,6 +494,7 @@ int halo_blk_repl_send(struct halo_blk_dev *dev, enum halo_p_type type,
 
 	halo_p_hdr_encode(hdr, type, len);
 	mutex_lock(&dev->conn.send_lock);
+	halo_blk_ack_flush(dev, false);
 	if (dev->conn.send_sock) {
 		ret = halo_blk_sock_send(dev->conn.send_sock, hdr, sizeof(hdr));
 		if (!ret && len)
@@ -241,7 +525,7 @@ static int halo_blk_ack(struct halo_blk_dev *dev, enum halo_p_type type,
 	u8 buf[HALO_P_ACK_LEN];
 
 	halo_p_ack_encode(&a, buf);
-	return halo_blk_repl_send(dev, type, buf, sizeof(buf));
+	return halo_blk_ack_queue(dev, type, buf, sizeof(buf));
 }
 
 /* Read @len bytes of a frame into pages of a new bio for @bdev. */
@@ -289,63 +573,122 @@ void halo_blk_free_bio_pages(struct bio *bio)
 	bio_put(bio);
 }
 
+/* Sectors [@start, @end) of the peer's write @d (data in @bio, if any). */
+static int halo_blk_apply(struct halo_blk_dev *dev, const struct halo_p_data *d,
+			  struct bio *bio, sector_t start, sector_t end)
+{
+	struct block_device *bdev = dev->disk.bdev;
+	struct bio *clone;
+	int err;
+
+	if (d->flags & HALO_P_DF_DISCARD) {
+		err = blkdev_issue_discard(bdev, start, end - start, GFP_NOIO);
+		return err == -EOPNOTSUPP ? 0 : err;	/* a hint the disk may ignore */
+	}
+	if (d->flags & HALO_P_DF_ZEROES)
+		return blkdev_issue_zeroout(bdev, start, end - start, GFP_NOIO, 0);
+	if (start == d->sector && end == d->sector + (d->size >> SECTOR_SHIFT))
+		return submit_bio_wait(bio);
+	clone = bio_alloc_clone(bdev, bio, GFP_NOIO, &dev->bs);
+	if (!clone)
+		return -ENOMEM;
+	bio_trim(clone, start - d->sector, end - start);
+	err = submit_bio_wait(clone);
+	bio_put(clone);
+	return err;
+}
+
+/* The peer's write, but for the @n ranges in conn->skip. */
+static int halo_blk_apply_skipping(struct halo_blk_dev *dev, const struct halo_p_data *d,
+				   struct bio *bio, unsigned int n)
+{
+	const struct halo_blk_range *skip = dev->conn.skip;
+	sector_t pos = d->sector, end = pos + (d->size >> SECTOR_SHIFT);
+	sector_t next, covered;
+	unsigned int i;
+	int err = 0;
+
+	while (pos < end && !err) {
+		next = end;
+		covered = 0;
+		for (i = 0; i < n; i++) {
+			if (skip[i].start <= pos && pos < skip[i].end)
+				covered = max(covered, skip[i].end);
+			else if (skip[i].start > pos)
+				next = min(next, skip[i].start);
+		}
+		if (covered) {
+			pos = covered;
+			continue;
+		}
+		err = halo_blk_apply(dev, d, bio, pos, next);
+		pos = next;
+	}
+	return err;
+}
+
 /*
  * A DATA frame's payload after its header @d: write it to the local disk,
  * then ack. Returns an error only for the connection (the frame could not
- * be read); a failed local write is the ack's error.
+ * be read, or the peer overfilled the ack fifo); a failed local write is
+ * the ack's error.
  */
 int halo_blk_repl_rx_data(struct halo_blk_dev *dev, struct socket *sock,
 			  const struct halo_p_data *d, bool resync)
 {
-	struct block_device *bdev = dev->disk.bdev;
+	struct halo_blk_conn *conn = &dev->conn;
+	struct halo_blk_range r = {
+		.start = d->sector,
+		.end = d->sector + (d->size >> SECTOR_SHIFT),
+	};
+	bool nodata = d->flags & (HALO_P_DF_DISCARD | HALO_P_DF_ZEROES);
+	bool overlap = false;
 	enum halo_p_type ack;
-	struct bio *bio;
-	int ret, err = 0;
+	struct bio *bio = NULL;
+	unsigned int n = 0;
+	int ret = 0, err;
 
 	if (resync)
 		ack = HALO_P_RS_ACK;
 	else
-		ack = dev->conn.protocol == HALO_P_PROTO_C ? HALO_P_WRITE_ACK :
-		      dev->conn.protocol == HALO_P_PROTO_B ? HALO_P_RECV_ACK : 0;
+		ack = conn->protocol == HALO_P_PROTO_C ? HALO_P_WRITE_ACK :
+		      conn->protocol == HALO_P_PROTO_B ? HALO_P_RECV_ACK : 0;
 
-	if (d->flags & (HALO_P_DF_DISCARD | HALO_P_DF_ZEROES)) {
-		if (ack == HALO_P_RECV_ACK)
-			ret = halo_blk_ack(dev, ack, d->id, 0);
-		if (d->flags & HALO_P_DF_DISCARD)
-			err = blkdev_issue_discard(bdev, d->sector, d->size >> 9,
-						   GFP_NOIO);
-		else
-			err = blkdev_issue_zeroout(bdev, d->sector, d->size >> 9,
-						   GFP_NOIO, 0);
-		if (err == -EOPNOTSUPP && (d->flags & HALO_P_DF_DISCARD))
-			err = 0;	/* a hint the disk may ignore */
-		goto ack;
+	if (d->size && !nodata) {
+		bio = halo_blk_recv_bio(sock, dev->disk.bdev, d->size, &ret);
+		if (!bio)
+			return ret;
+		bio->bi_iter.bi_sector = d->sector;
+		if (d->flags & HALO_P_DF_FUA)
+			bio->bi_opf |= REQ_FUA;
+		if (d->flags & HALO_P_DF_FLUSH)
+			bio->bi_opf |= REQ_PREFLUSH;
 	}
-	if (!d->size) {
-		if (ack == HALO_P_RECV_ACK)
-			halo_blk_ack(dev, ack, d->id, 0);
-		err = d->flags & HALO_P_DF_FLUSH ? blkdev_issue_flush(bdev) : 0;
-		goto ack;
-	}
-	bio = halo_blk_recv_bio(sock, bdev, d->size, &ret);
-	if (!bio)
-		return ret;
 	if (ack == HALO_P_RECV_ACK)
-		halo_blk_ack(dev, ack, d->id, 0);
-	bio->bi_iter.bi_sector = d->sector;
-	if (d->flags & HALO_P_DF_FUA)
-		bio->bi_opf |= REQ_FUA;
-	if (d->flags & HALO_P_DF_FLUSH)
-		bio->bi_opf |= REQ_PREFLUSH;
-	err = submit_bio_wait(bio);
-	halo_blk_free_bio_pages(bio);
-ack:
+		ret = halo_blk_ack(dev, ack, d->id, 0);
+
+	if (!d->size) {
+		err = d->flags & HALO_P_DF_FLUSH ? blkdev_issue_flush(dev->disk.bdev) : 0;
+	} else {
+		/* this node's writes the peer's may overlap (see the top) */
+		overlap = !resync && READ_ONCE(conn->two_primaries);
+		if (overlap) {
+			n = halo_blk_apply_begin(dev, &r);
+			wait_event(conn->iwait, !halo_blk_local_busy(conn, &r));
+		}
+		err = n ? halo_blk_apply_skipping(dev, d, bio, n) :
+			  halo_blk_apply(dev, d, bio, r.start, r.end);
+	}
+	if (bio)
+		halo_blk_free_bio_pages(bio);
 	if (err)
 		pr_warn_ratelimited("%s: the peer's write at sector %llu failed here: %d\n",
 				    dev->name, d->sector, err);
 	if (resync && !err)
 		halo_blk_rs_written(dev, d->size);
-	if (ack == HALO_P_WRITE_ACK || ack == HALO_P_RS_ACK)
-		return halo_blk_ack(dev, ack, d->id, err);
-	return 0;
+	if (!ret && (ack == HALO_P_WRITE_ACK || ack == HALO_P_RS_ACK))
+		ret = halo_blk_ack(dev, ack, d->id, err);
+	if (overlap)
+		halo_blk_apply_end(conn);
+	return ret;
 }

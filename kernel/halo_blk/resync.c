@@ -121,6 +121,7 @@ static int halo_blk_rs_send(struct halo_blk_dev *dev, u64 blk, struct bio *bio)
 	halo_p_hdr_encode(hdr, HALO_P_RS_DATA, HALO_P_DATA_HDR + d.size);
 	halo_p_data_encode(&d, hdr + HALO_P_HDR_LEN);
 	mutex_lock(&conn->send_lock);
+	halo_blk_ack_flush(dev, false);
 	if (conn->send_sock) {
 		ret = halo_blk_sock_send(conn->send_sock, hdr, sizeof(hdr));
 		if (!ret) {

@@ -160,6 +160,17 @@ TEST(hello_match)
 	b.protocol = HALO_P_PROTO_A;
 	EXPECT_EQ(-EINVAL, halo_p_hello_match(&a, &b, &why));
 	EXPECT_STREQ("the two sides asked for different replication protocols", why);
+	b.protocol = a.protocol;
+
+	/* the other flags may differ; allow-two-primaries must not */
+	b.flags = 0;
+	EXPECT_EQ(0, halo_p_hello_match(&a, &b, &why));
+	b.flags = HALO_P_HF_TWO_PRIMARIES;
+	EXPECT_EQ(-EINVAL, halo_p_hello_match(&a, &b, &why));
+	EXPECT_STREQ("only one side allows two primaries", why);
+	a.flags |= HALO_P_HF_TWO_PRIMARIES;
+	EXPECT_EQ(0, halo_p_hello_match(&a, &b, &why));
+	EXPECT_EQ(0, halo_p_hello_match(&b, &a, &why));
 }
 
 static int data_decode(const struct halo_p_data *d, size_t len, u64 max,

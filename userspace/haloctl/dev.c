@@ -21,7 +21,7 @@ static void dev_usage(FILE *f)
 		"       haloctl dev destroy NAME\n"
 		"       haloctl dev primary NAME [force]\n"
 		"       haloctl dev secondary NAME\n"
-		"       haloctl dev connect NAME peer NODE-ID [protocol A|B|C]\n"
+		"       haloctl dev connect NAME peer NODE-ID [protocol A|B|C] [allow-two-primaries]\n"
 		"       haloctl dev disconnect NAME\n"
 		"       haloctl dev show [NAME]\n"
 		"       haloctl dev help\n"
@@ -39,6 +39,9 @@ static void dev_usage(FILE *f)
 		"  completes when both disks have it; B: when the peer received it; A:\n"
 		"  when it is in the send buffer. Returns at once: dev show tells the\n"
 		"  connection state, and conn-error why an attempt failed.\n"
+		"  allow-two-primaries (both sides, protocol C): both nodes may be\n"
+		"  primary, for cluster filesystems and live migration; writes of\n"
+		"  both to the same blocks at once end the same on both disks.\n"
 		"disconnect: close the connection or stop trying (StandAlone).\n"
 		"show: role, disk state, connection, peer, out-of-sync bytes, size.\n"
 		"  With -j: one device's object, or {\"devices\": [...]} for all.\n",
@@ -97,6 +100,7 @@ struct nla_policy dev_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	[HALO_BLK_A_DEV_PROTOCOL] = { .type = NLA_U32 },
 	[HALO_BLK_A_DEV_CONN_ERROR] = { .type = NLA_STRING },
 	[HALO_BLK_A_DEV_RESYNC_RATE] = { .type = NLA_U64 },
+	[HALO_BLK_A_DEV_ALLOW_TWO_PRIMARIES] = { .type = NLA_FLAG },
 };
 
 /*
@@ -133,6 +137,11 @@ static int print_dev(struct nl_msg *msg, bool one_line)
 		print_string("protocol", " protocol:%s",
 			     NAME_OF(protocol_names,
 				     nla_get_u32(tb[HALO_BLK_A_DEV_PROTOCOL])));
+	if (tb[HALO_BLK_A_DEV_PEER])
+		print_bool("allow-two-primaries",
+			   tb[HALO_BLK_A_DEV_ALLOW_TWO_PRIMARIES] ?
+			   " allow-two-primaries:%s" : NULL,
+			   tb[HALO_BLK_A_DEV_ALLOW_TWO_PRIMARIES]);
 	if (tb[HALO_BLK_A_DEV_PEER_ROLE])
 		print_string("peer-role", " peer-role:%s",
 			     NAME_OF(role_names, nla_get_u32(tb[HALO_BLK_A_DEV_PEER_ROLE])));
@@ -347,6 +356,7 @@ static int dev_named(const char *verb, uint8_t cmd, bool may_force, int argc,
 static int dev_connect(int argc, char **argv)
 {
 	uint32_t peer = 0, protocol = HALO_BLK_PROTOCOL_C;
+	bool two_primaries = false;
 	struct halo_nl nl;
 	struct nl_msg *msg;
 	const char *name;
@@ -363,6 +373,11 @@ static int dev_connect(int argc, char **argv)
 		return 1;
 	}
 	for (argc--, argv++; argc > 0; argc -= 2, argv += 2) {
+		if (matches(argv[0], "allow-two-primaries")) {
+			two_primaries = true;
+			argc++, argv--;	/* a word without a value */
+			continue;
+		}
 		if (argc < 2) {
 			errorf("\"%s\" needs a value", argv[0]);
 			return 1;
@@ -385,7 +400,7 @@ static int dev_connect(int argc, char **argv)
 				return 1;
 			}
 		} else {
-			errorf("unknown dev connect argument \"%s\" (use peer, protocol)",
+			errorf("unknown dev connect argument \"%s\" (use peer, protocol, allow-two-primaries)",
 			       argv[0]);
 			return 1;
 		}
@@ -399,7 +414,8 @@ static int dev_connect(int argc, char **argv)
 	msg = halo_nl_msg(&nl, HALO_BLK_CMD_DEV_CONNECT, 0);
 	if (!msg || nla_put_string(msg, HALO_BLK_A_DEV_NAME, name) < 0 ||
 	    nla_put_u32(msg, HALO_BLK_A_DEV_PEER, peer) < 0 ||
-	    nla_put_u32(msg, HALO_BLK_A_DEV_PROTOCOL, protocol) < 0) {
+	    nla_put_u32(msg, HALO_BLK_A_DEV_PROTOCOL, protocol) < 0 ||
+	    (two_primaries && nla_put_flag(msg, HALO_BLK_A_DEV_ALLOW_TWO_PRIMARIES) < 0)) {
 		nlmsg_free(msg);
 		halo_nl_close(&nl);
 		errorf("out of memory");
