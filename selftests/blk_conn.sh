@@ -74,6 +74,21 @@ sync /dev/halo0 2>/dev/null
 dd if="$lb" of="$dir/back" bs=4k skip=7 count=3 iflag=direct status=none
 dd if="$dir/pattern" of="$dir/want" bs=4k count=3 status=none
 cmp -s "$dir/back" "$dir/want" || fail "node 2 lacks the small writes"
+# write-zeroes, as punch-hole and as zero-range (which loop over tmpfs
+# advertises and turns down): zeroes on both disks, no error logged
+head -c 1M /dev/zero >"$dir/zero"
+for how in punch-hole zero-range; do
+	dd if="$dir/pattern" of=/dev/halo0 bs=1M count=1 seek=10 oflag=direct status=none ||
+		fail "write before the $how"
+	fallocate --"$how" --offset $((10 << 20)) --length $((1 << 20)) /dev/halo0 ||
+		fail "$how on /dev/halo0"
+	for l in "$la" "$lb"; do
+		dd if="$l" bs=1M skip=10 count=1 iflag=direct status=none | cmp -s - "$dir/zero" ||
+			fail "$l is not zero after a $how of /dev/halo0"
+	done
+done
+err=$(dmesg | sed -n "/$marker/,\$p" | grep "error, dev halo")
+[ -z "$err" ] || fail "write-zeroes failed on a halo device: $err"
 log "writes replicated (protocol C)"
 hctl 1 dev secondary r0 || fail "demote node 1"
 wait_for 10 is 2 r0 peer-role Secondary || fail "node 2 still sees a primary"

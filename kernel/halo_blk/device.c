@@ -203,7 +203,20 @@ static void halo_blk_submit_local(struct request *rq)
 	struct bio *bio, *clone;
 
 	atomic_set(&req->local_pending, 1);
-	if (req_op(rq) == REQ_OP_FLUSH) {
+	if (req_op(rq) == REQ_OP_WRITE_ZEROES) {
+		/*
+		 * As the peer does it (repl.c): zero pages written where the
+		 * disk turns write-zeroes down (loop over tmpfs advertises it
+		 * and fails it), so that the two disks cannot differ.
+		 */
+		int err = blkdev_issue_zeroout(bdev, blk_rq_pos(rq), blk_rq_sectors(rq),
+					       GFP_NOIO,
+					       rq->cmd_flags & REQ_NOUNMAP ?
+					       BLKDEV_ZERO_NOUNMAP : 0);
+
+		if (err)
+			cmpxchg(&req->status, BLK_STS_OK, errno_to_blk_status(err));
+	} else if (req_op(rq) == REQ_OP_FLUSH) {
 		clone = bio_alloc_bioset(bdev, 0, REQ_OP_WRITE | REQ_PREFLUSH,
 					 GFP_NOIO, &dev->bs);
 		halo_blk_submit(rq, clone);
