@@ -124,6 +124,8 @@ int halo_blk_repl_rx_data(struct halo_blk_dev *dev, struct socket *sock,
 			  const struct halo_p_data *d, bool resync);
 void halo_blk_free_bio_pages(struct bio *bio);
 int halo_blk_sock_send(struct socket *sock, const void *buf, size_t len);
+int halo_blk_sock_send_more(struct socket *sock, const void *buf, size_t len,
+			    bool more);
 int halo_md_write_sb(struct halo_blk_dev *dev, const struct halo_md_sb *sb);
 
 /* resync.c */

@@ -67,13 +67,20 @@ static int halo_blk_sendmsg(struct socket *sock, struct msghdr *msg)
 	return 0;
 }
 
-int halo_blk_sock_send(struct socket *sock, const void *buf, size_t len)
+/* @more: the frame goes on (MSG_MORE: TCP waits for it to fill a segment) */
+int halo_blk_sock_send_more(struct socket *sock, const void *buf, size_t len,
+			    bool more)
 {
 	struct kvec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL | (more ? MSG_MORE : 0) };
 
 	iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, &iov, 1, len);
 	return halo_blk_sendmsg(sock, &msg);
+}
+
+int halo_blk_sock_send(struct socket *sock, const void *buf, size_t len)
+{
+	return halo_blk_sock_send_more(sock, buf, len, false);
 }
 
 /* -- the receiver's frames ------------------------------------------- */
@@ -322,12 +329,17 @@ static void halo_blk_apply_end(struct halo_blk_conn *conn)
 /* The request's data, segment by segment. */
 static int halo_blk_send_rq_data(struct socket *sock, struct request *rq)
 {
-	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	unsigned int left = blk_rq_bytes(rq);
 	struct req_iterator iter;
+	struct msghdr msg;
 	struct bio_vec bv;
 	int ret;
 
 	rq_for_each_segment(bv, rq, iter) {
+		left -= bv.bv_len;
+		msg = (struct msghdr){
+			.msg_flags = MSG_NOSIGNAL | (left ? MSG_MORE : 0),
+		};
 		iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, &bv, 1, bv.bv_len);
 		ret = halo_blk_sendmsg(sock, &msg);
 		if (ret)
@@ -407,7 +419,8 @@ void halo_blk_repl_write(struct halo_blk_dev *dev, struct request *rq)
 	halo_p_hdr_encode(hdr, HALO_P_DATA,
 			  HALO_P_DATA_HDR + (nodata ? 0 : d.size));
 	halo_p_data_encode(&d, hdr + HALO_P_HDR_LEN);
-	ret = halo_blk_sock_send(conn->send_sock, hdr, sizeof(hdr));
+	/* header and data in full segments: MSG_MORE until the last byte */
+	ret = halo_blk_sock_send_more(conn->send_sock, hdr, sizeof(hdr), !nodata);
 	if (!ret && !nodata)
 		ret = halo_blk_send_rq_data(conn->send_sock, rq);
 	if (ret) {

@@ -123,13 +123,13 @@ static int halo_blk_rs_send(struct halo_blk_dev *dev, u64 blk, struct bio *bio)
 	mutex_lock(&conn->send_lock);
 	halo_blk_ack_flush(dev, false);
 	if (conn->send_sock) {
-		ret = halo_blk_sock_send(conn->send_sock, hdr, sizeof(hdr));
+		ret = halo_blk_sock_send_more(conn->send_sock, hdr, sizeof(hdr), true);
 		if (!ret) {
 			iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bio->bi_io_vec,
 				      bio->bi_vcnt, d.size);
 			while (!ret && msg_data_left(&msg)) {
 				ret = sock_sendmsg(conn->send_sock, &msg);
-				ret = ret < 0 ? ret : 0;
+				ret = ret < 0 ? ret : ret ? 0 : -EPIPE;
 			}
 		}
 		if (ret)

@@ -89,7 +89,7 @@ def fio(dev, job):
     args = ["fio", "--name=bench", f"--filename={dev}", "--direct=1",
             "--ioengine=libaio", f"--size={FIO_MIB}M", "--time_based",
             f"--runtime={RUNTIME}", "--ramp_time=2", "--norandommap",
-            "--randrepeat=0", "--output-format=json"]
+            "--randrepeat=0", "--lat_percentiles=1", "--output-format=json"]
     args += [f"--{k}={v}" for k, v in job.items()]
     out = subprocess.run(args, stdout=subprocess.PIPE, text=True, check=True).stdout
     w = json.loads(out[out.index("{"):])["jobs"][0]["write"]
@@ -97,7 +97,7 @@ def fio(dev, job):
         "iops": w["iops"],
         "mib_s": w["bw_bytes"] / 2**20,
         "lat_us_mean": w["lat_ns"]["mean"] / 1000,
-        "lat_us_p99": w["clat_ns"]["percentile"]["99.000000"] / 1000,
+        "lat_us_p99": w["lat_ns"]["percentile"]["99.000000"] / 1000,
     }
 
 
@@ -162,13 +162,15 @@ def drbd_state():
 
 
 def drbd(result):
+    # port 7788, DRBD's usual first: halo_blk's listener keeps 7789 for as
+    # long as the namespace lives
     # no drbdadm configuration here: its handlers (called through the
     # module's usermode helper) would fail and abort the resync
     both("modprobe drbd usermode_helper=/bin/true && "
          "echo /bin/true >/sys/module/drbd/parameters/usermode_helper && %s new-resource r0 && %s new-minor r0 0 0 && "
          "yes yes | drbdmeta --force 0 v08 /dev/ram0 internal create-md >/dev/null 2>&1; "
          "%s attach 0 /dev/ram0 /dev/ram0 internal && "
-         "%s connect r0 ipv4:{addr}:7789 ipv4:{peer_addr}:7789 --protocol=C"
+         "%s connect r0 ipv4:{addr}:7788 ipv4:{peer_addr}:7788 --protocol=C"
          % (DRBDSETUP, DRBDSETUP, DRBDSETUP, DRBDSETUP))
     wait_for("drbd to connect", lambda: "cs:Connected" in drbd_state(), 60)
     size = int(run("cat /sys/block/drbd0/size")) * 512
