@@ -10,6 +10,14 @@ require_root
 . "$(dirname "$0")/blk_lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 
+held()	# held WHAT: fail if a connection of r0 ended since the marker
+{
+	local lost
+
+	lost=$(dmesg | sed -n "/$marker/,\$p" | grep "r0: disconnected from node")
+	[ -z "$lost" ] || fail "the connection of two primaries dropped during $1: $lost"
+}
+
 cluster_setup 2 1 || fail "cluster setup"
 trap 'blk_lib_cleanup r0 r1' EXIT
 loop_new a 64; la=$loop
@@ -47,6 +55,9 @@ hctl 2 dev primary r0 || fail "a second primary refused with allow-two-primaries
 wait_for 10 both r0 peer-role Primary || fail "the two do not see each other primary"
 both r0 role Primary || fail "not both Primary"
 log "both nodes primary"
+# from here on the connection must hold (a forced promotion restarts it)
+marker="halo selftest blk_dual.sh $$: both primary"
+echo "$marker" >/dev/kmsg
 
 # -- both write, each its own region, and both the same blocks at once --
 size=$(dev_json 1 r0 size)
@@ -73,6 +84,7 @@ differ()	# differ: how many bytes the two data areas differ in
 # each block written once from each side, both at the same time
 python3 "$here/blk_cross.py" /dev/halo0 /dev/halo1 $((8 << 20)) 1000 ||
 	fail "crossing writes"
+held "crossing writes"
 [ "$(differ)" = 0 ] || fail "the two disks differ after crossing writes: $(differ) bytes"
 log "1000 rounds of crossing writes (whole and half overlapping): the disks are identical"
 # and fio from both over the same 256 KiB, 16 deep each, for 10 s
@@ -80,6 +92,7 @@ fio_both 12M 256k 10
 for n in 1 2; do
 	grep -q "WRITE:" "$dir/fio-$n" || fail "fio on node $n wrote nothing"
 done
+held "fio from both"
 [ "$(differ)" = 0 ] || fail "the two disks differ after fio from both: $(differ) bytes"
 log "fio from both primaries over the same blocks: the disks are identical"
 

@@ -664,8 +664,14 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 					size);
 				return;
 			}
-			if (halo_blk_repl_rx_data(dev, sock, &d,
-						  hdr.type == HALO_P_RS_DATA))
+			ret = halo_blk_repl_rx_data(dev, sock, &d,
+						    hdr.type == HALO_P_RS_DATA);
+			if (ret == -ENOBUFS) {
+				strscpy(err, "the peer has more writes waiting for acks than it may",
+					size);
+				return;
+			}
+			if (ret)
 				goto lost;
 			break;
 		case HALO_P_RS_ACK:

@@ -79,7 +79,7 @@ struct halo_blk_conn {
 	u64 seq;		/* the last registered write's */
 	u64 sent_seq;		/* the last one sent; under send_lock */
 	struct halo_blk_range applying;	/* the peer's write; end 0: none */
-	/* fifo bytes from hold_pos wait until write hold_seq is sent */
+	/* fifo bytes from hold_pos wait until write hold_seq is sent (ilock) */
 	bool hold;
 	unsigned int hold_pos;
 	u64 hold_seq;

@@ -85,21 +85,22 @@ int halo_blk_sock_send(struct socket *sock, const void *buf, size_t len)
 
 /* -- the receiver's frames ------------------------------------------- */
 
-/* Bytes of the fifo that may go now: not those held for a write (above). */
+/* Bytes of the fifo that may go now: not those held for a write (below). */
 static unsigned int halo_blk_ack_ready(struct halo_blk_conn *conn)
 {
-	unsigned int len = kfifo_len(&conn->ack_fifo);
-	unsigned int out = conn->ack_fifo.kfifo.out;
+	unsigned int ready;
 
-	if (!READ_ONCE(conn->hold))
-		return len;
-	/* pairs with the smp_wmb() in halo_blk_ack_hold() */
-	smp_rmb();
-	if (conn->sent_seq >= conn->hold_seq) {
-		WRITE_ONCE(conn->hold, false);
-		return len;
+	lockdep_assert_held(&conn->send_lock);	/* for sent_seq */
+	spin_lock(&conn->ilock);
+	ready = kfifo_len(&conn->ack_fifo);
+	if (conn->hold) {
+		if (conn->sent_seq >= conn->hold_seq)
+			conn->hold = false;
+		else
+			ready = min(ready, conn->hold_pos - conn->ack_fifo.kfifo.out);
 	}
-	return min(len, conn->hold_pos - out);
+	spin_unlock(&conn->ilock);
+	return ready;
 }
 
 /*
@@ -173,31 +174,36 @@ int halo_blk_ack_queue(struct halo_blk_dev *dev, enum halo_p_type type,
 		       const void *payload, u32 len)
 {
 	struct halo_blk_conn *conn = &dev->conn;
-	u8 hdr[HALO_P_HDR_LEN];
+	u8 frame[HALO_P_HDR_LEN + HALO_P_ACK_LEN];
 
-	if (kfifo_avail(&conn->ack_fifo) < sizeof(hdr) + len)
+	if (WARN_ON_ONCE(len > HALO_P_ACK_LEN))
+		return -EINVAL;
+	if (kfifo_avail(&conn->ack_fifo) < HALO_P_HDR_LEN + len)
 		return -ENOBUFS;
-	halo_p_hdr_encode(hdr, type, len);
-	kfifo_in(&conn->ack_fifo, hdr, sizeof(hdr));
+	halo_p_hdr_encode(frame, type, len);
 	if (len)
-		kfifo_in(&conn->ack_fifo, payload, len);
+		memcpy(frame + HALO_P_HDR_LEN, payload, len);
+	/*
+	 * One kfifo_in() per frame: a sender empties the fifo before its own
+	 * frame, and must not find half of one there.
+	 */
+	kfifo_in(&conn->ack_fifo, frame, HALO_P_HDR_LEN + len);
 	halo_blk_ack_kick(dev);
 	return 0;
 }
 
-/* What is queued from now on waits until write @seq is sent. */
+/* What is queued from now on waits until write @seq is sent; under ilock. */
 static void halo_blk_ack_hold(struct halo_blk_conn *conn, u64 seq)
 {
-	if (READ_ONCE(conn->hold)) {
+	lockdep_assert_held(&conn->ilock);
+	if (conn->hold) {
 		/* one hold at a time: the earlier start, the later write */
 		conn->hold_seq = max(conn->hold_seq, seq);
 		return;
 	}
 	conn->hold_pos = conn->ack_fifo.kfifo.in;
 	conn->hold_seq = seq;
-	/* pairs with the smp_rmb() in halo_blk_ack_ready() */
-	smp_wmb();
-	WRITE_ONCE(conn->hold, true);
+	conn->hold = true;
 }
 
 /* -- overlapping writes (two primaries) ------------------------------- */
@@ -312,9 +318,9 @@ static unsigned int halo_blk_apply_begin(struct halo_blk_dev *dev,
 		else if (n < ARRAY_SIZE(conn->skip))
 			conn->skip[n++] = req->iv;
 	}
-	spin_unlock(&conn->ilock);
 	if (hold)
 		halo_blk_ack_hold(conn, hold);
+	spin_unlock(&conn->ilock);
 	return n;
 }
 
@@ -428,7 +434,7 @@ void halo_blk_repl_write(struct halo_blk_dev *dev, struct request *rq)
 		kernel_sock_shutdown(conn->send_sock, SHUT_RDWR);
 	} else if (test_bit(HALO_BLK_REQ_IV, &req->flags)) {
 		/* an ack held for this write may go */
-		conn->sent_seq = req->seq;
+		conn->sent_seq = max(conn->sent_seq, req->seq);
 		halo_blk_ack_flush(dev, false);
 	}
 	mutex_unlock(&conn->send_lock);
@@ -477,8 +483,8 @@ void halo_blk_repl_up(struct halo_blk_dev *dev, struct socket *sock)
 	conn->gen++;
 	conn->send_sock = sock;
 	kfifo_reset(&conn->ack_fifo);
-	conn->hold = false;
 	spin_lock(&conn->ilock);
+	conn->hold = false;
 	/* what was registered before cannot be sent on this connection */
 	conn->sent_seq = conn->seq;
 	spin_unlock(&conn->ilock);
