@@ -667,8 +667,7 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 			ret = halo_blk_repl_rx_data(dev, sock, &d,
 						    hdr.type == HALO_P_RS_DATA);
 			if (ret == -ENOBUFS) {
-				strscpy(err, "the peer has more writes waiting for acks than it may",
-					size);
+				strscpy(err, "the peer has too many writes awaiting acks", size);
 				return;
 			}
 			if (ret)
