@@ -224,22 +224,52 @@ static bool valid_name(const char *name)
 {
 	size_t len = strlen(name);
 
-	return len >= 1 && len < HALO_BLK_NAME_MAX;
+	if (len >= 1 && len < HALO_BLK_NAME_MAX)
+		return true;
+	errorf("invalid device name \"%s\" (1 to %d bytes)", name, HALO_BLK_NAME_MAX - 1);
+	return false;
 }
 
-/* One request naming a device; @cb prints replies (NULL: none). */
-static int dev_request(uint8_t cmd, int flags, const char *name, bool force,
+/* argv[0], the device name of dev @verb; NULL (said why) if missing or bad */
+static const char *dev_name_arg(const char *verb, int argc, char **argv)
+{
+	if (argc < 1) {
+		errorf("dev %s needs a device name", verb);
+		return NULL;
+	}
+	return valid_name(argv[0]) ? argv[0] : NULL;
+}
+
+/* What a request carries besides the device's name; unset fields are left out. */
+struct dev_attrs {
+	const char *disk, *meta_disk;
+	uint32_t minor, peer, protocol;
+	bool has_minor, force, two_primaries;
+};
+
+/* One request naming a device (or none: a dump); @cb prints replies. */
+static int dev_request(uint8_t cmd, int flags, const char *name,
+		       const struct dev_attrs *a,
 		       int (*cb)(struct nl_msg *msg, void *arg))
 {
+	static const struct dev_attrs none;
 	struct halo_nl nl;
 	struct nl_msg *msg;
 	int ret;
 
+	if (!a)
+		a = &none;
 	if (halo_nl_open(&nl, HALO_BLK_FAMILY_NAME, HALO_BLK_FAMILY_VERSION) < 0)
 		return 1;
 	msg = halo_nl_msg(&nl, cmd, flags);
 	if (!msg || (name && nla_put_string(msg, HALO_BLK_A_DEV_NAME, name) < 0) ||
-	    (force && nla_put_flag(msg, HALO_BLK_A_DEV_FORCE) < 0)) {
+	    (a->has_minor && nla_put_u32(msg, HALO_BLK_A_DEV_MINOR, a->minor) < 0) ||
+	    (a->disk && nla_put_string(msg, HALO_BLK_A_DEV_DISK, a->disk) < 0) ||
+	    (a->meta_disk && nla_put_string(msg, HALO_BLK_A_DEV_META_DISK, a->meta_disk) < 0) ||
+	    (a->peer && nla_put_u32(msg, HALO_BLK_A_DEV_PEER, a->peer) < 0) ||
+	    (a->protocol && nla_put_u32(msg, HALO_BLK_A_DEV_PROTOCOL, a->protocol) < 0) ||
+	    (a->force && nla_put_flag(msg, HALO_BLK_A_DEV_FORCE) < 0) ||
+	    (a->two_primaries && nla_put_flag(msg, HALO_BLK_A_DEV_ALLOW_TWO_PRIMARIES) < 0)) {
 		nlmsg_free(msg);
 		halo_nl_close(&nl);
 		errorf("out of memory");
@@ -264,118 +294,74 @@ static int dev_request(uint8_t cmd, int flags, const char *name, bool force,
 
 static int dev_create(int argc, char **argv)
 {
-	const char *name, *disk = NULL, *meta = NULL;
-	struct halo_nl nl;
-	struct nl_msg *msg;
-	uint32_t minor = 0;
-	bool have_minor = false;
-	int ret;
+	const char *name = dev_name_arg("create", argc, argv);
+	struct dev_attrs a = {};
 
-	if (argc < 1) {
-		errorf("dev create needs a device name");
+	if (!name)
 		return 1;
-	}
-	name = argv[0];
-	if (!valid_name(name)) {
-		errorf("invalid device name \"%s\" (1 to %d bytes)", name,
-		       HALO_BLK_NAME_MAX - 1);
-		return 1;
-	}
 	for (argc--, argv++; argc > 0; argc -= 2, argv += 2) {
 		if (argc < 2) {
 			errorf("\"%s\" needs a value", argv[0]);
 			return 1;
 		}
 		if (matches(argv[0], "minor")) {
-			if (!parse_u32(argv[1], 0, HALO_BLK_MAX_MINOR, &minor)) {
+			if (!parse_u32(argv[1], 0, HALO_BLK_MAX_MINOR, &a.minor)) {
 				errorf("invalid minor \"%s\" (0 to %d)", argv[1],
 				       HALO_BLK_MAX_MINOR);
 				return 1;
 			}
-			have_minor = true;
+			a.has_minor = true;
 		} else if (matches(argv[0], "disk")) {
-			disk = argv[1];
+			a.disk = argv[1];
 		} else if (matches(argv[0], "meta-disk")) {
-			meta = argv[1];
+			a.meta_disk = argv[1];
 		} else {
 			errorf("unknown dev create argument \"%s\" (use minor, disk, meta-disk)",
 			       argv[0]);
 			return 1;
 		}
 	}
-	if (!have_minor || !disk) {
+	if (!a.has_minor || !a.disk) {
 		errorf("dev create needs minor N and disk PATH");
 		return 1;
 	}
-	if (strlen(disk) >= HALO_BLK_PATH_MAX || (meta && strlen(meta) >= HALO_BLK_PATH_MAX)) {
+	if (strlen(a.disk) >= HALO_BLK_PATH_MAX ||
+	    (a.meta_disk && strlen(a.meta_disk) >= HALO_BLK_PATH_MAX)) {
 		errorf("device path too long (at most %d bytes)", HALO_BLK_PATH_MAX - 1);
 		return 1;
 	}
-	if (halo_nl_open(&nl, HALO_BLK_FAMILY_NAME, HALO_BLK_FAMILY_VERSION) < 0)
-		return 1;
-	msg = halo_nl_msg(&nl, HALO_BLK_CMD_DEV_CREATE, 0);
-	if (!msg || nla_put_string(msg, HALO_BLK_A_DEV_NAME, name) < 0 ||
-	    nla_put_u32(msg, HALO_BLK_A_DEV_MINOR, minor) < 0 ||
-	    nla_put_string(msg, HALO_BLK_A_DEV_DISK, disk) < 0 ||
-	    (meta && nla_put_string(msg, HALO_BLK_A_DEV_META_DISK, meta) < 0)) {
-		nlmsg_free(msg);
-		halo_nl_close(&nl);
-		errorf("out of memory");
-		return 1;
-	}
-	ret = halo_nl_request(&nl, msg, NULL, NULL);
-	halo_nl_close(&nl);
-	return ret < 0 ? 1 : 0;
+	return dev_request(HALO_BLK_CMD_DEV_CREATE, 0, name, &a, NULL);
 }
 
-/* dev destroy|secondary NAME, dev primary NAME [force] */
+/* dev destroy|secondary|disconnect NAME, dev primary NAME [force] */
 static int dev_named(const char *verb, uint8_t cmd, bool may_force, int argc,
 		     char **argv)
 {
-	bool force = false;
+	const char *name = dev_name_arg(verb, argc, argv);
+	struct dev_attrs a = {};
 
-	if (argc < 1) {
-		errorf("dev %s needs a device name", verb);
+	if (!name)
 		return 1;
-	}
-	if (!valid_name(argv[0])) {
-		errorf("invalid device name \"%s\" (1 to %d bytes)", argv[0],
-		       HALO_BLK_NAME_MAX - 1);
-		return 1;
-	}
 	if (argc == 2 && may_force && matches(argv[1], "force")) {
-		force = true;
+		a.force = true;
 	} else if (argc > 1) {
 		errorf("unknown dev %s argument \"%s\"%s", verb, argv[1],
 		       may_force ? " (use force)" : "");
 		return 1;
 	}
-	return dev_request(cmd, 0, argv[0], force, NULL);
+	return dev_request(cmd, 0, name, &a, NULL);
 }
 
 static int dev_connect(int argc, char **argv)
 {
-	uint32_t peer = 0, protocol = HALO_BLK_PROTOCOL_C;
-	bool two_primaries = false;
-	struct halo_nl nl;
-	struct nl_msg *msg;
-	const char *name;
-	int ret;
+	const char *name = dev_name_arg("connect", argc, argv);
+	struct dev_attrs a = { .protocol = HALO_BLK_PROTOCOL_C };
 
-	if (argc < 1) {
-		errorf("dev connect needs a device name");
+	if (!name)
 		return 1;
-	}
-	name = argv[0];
-	if (!valid_name(name)) {
-		errorf("invalid device name \"%s\" (1 to %d bytes)", name,
-		       HALO_BLK_NAME_MAX - 1);
-		return 1;
-	}
-	for (argc--, argv++; argc > 0; argc -= 2, argv += 2) {
+	for (argc--, argv++; argc > 0; argc--, argv++) {
 		if (matches(argv[0], "allow-two-primaries")) {
-			two_primaries = true;
-			argc++, argv--;	/* a word without a value */
+			a.two_primaries = true;
 			continue;
 		}
 		if (argc < 2) {
@@ -383,18 +369,18 @@ static int dev_connect(int argc, char **argv)
 			return 1;
 		}
 		if (matches(argv[0], "peer")) {
-			if (!parse_u32(argv[1], 1, UINT32_MAX, &peer)) {
+			if (!parse_u32(argv[1], 1, UINT32_MAX, &a.peer)) {
 				errorf("invalid node id \"%s\" (1 to %u)", argv[1],
 				       UINT32_MAX);
 				return 1;
 			}
 		} else if (matches(argv[0], "protocol")) {
 			if (!strcasecmp(argv[1], "A")) {
-				protocol = HALO_BLK_PROTOCOL_A;
+				a.protocol = HALO_BLK_PROTOCOL_A;
 			} else if (!strcasecmp(argv[1], "B")) {
-				protocol = HALO_BLK_PROTOCOL_B;
+				a.protocol = HALO_BLK_PROTOCOL_B;
 			} else if (!strcasecmp(argv[1], "C")) {
-				protocol = HALO_BLK_PROTOCOL_C;
+				a.protocol = HALO_BLK_PROTOCOL_C;
 			} else {
 				errorf("invalid protocol \"%s\" (use A, B or C)", argv[1]);
 				return 1;
@@ -404,26 +390,13 @@ static int dev_connect(int argc, char **argv)
 			       argv[0]);
 			return 1;
 		}
+		argc--, argv++;	/* the value */
 	}
-	if (!peer) {
+	if (!a.peer) {
 		errorf("dev connect needs peer NODE-ID");
 		return 1;
 	}
-	if (halo_nl_open(&nl, HALO_BLK_FAMILY_NAME, HALO_BLK_FAMILY_VERSION) < 0)
-		return 1;
-	msg = halo_nl_msg(&nl, HALO_BLK_CMD_DEV_CONNECT, 0);
-	if (!msg || nla_put_string(msg, HALO_BLK_A_DEV_NAME, name) < 0 ||
-	    nla_put_u32(msg, HALO_BLK_A_DEV_PEER, peer) < 0 ||
-	    nla_put_u32(msg, HALO_BLK_A_DEV_PROTOCOL, protocol) < 0 ||
-	    (two_primaries && nla_put_flag(msg, HALO_BLK_A_DEV_ALLOW_TWO_PRIMARIES) < 0)) {
-		nlmsg_free(msg);
-		halo_nl_close(&nl);
-		errorf("out of memory");
-		return 1;
-	}
-	ret = halo_nl_request(&nl, msg, NULL, NULL);
-	halo_nl_close(&nl);
-	return ret < 0 ? 1 : 0;
+	return dev_request(HALO_BLK_CMD_DEV_CONNECT, 0, name, &a, NULL);
 }
 
 static int dev_show(int argc, char **argv)
@@ -432,13 +405,10 @@ static int dev_show(int argc, char **argv)
 		errorf("dev show takes at most one device name");
 		return 1;
 	}
-	if (argc == 1 && !valid_name(argv[0])) {
-		errorf("invalid device name \"%s\" (1 to %d bytes)", argv[0],
-		       HALO_BLK_NAME_MAX - 1);
+	if (argc == 1 && !valid_name(argv[0]))
 		return 1;
-	}
 	return dev_request(HALO_BLK_CMD_DEV_GET, argc ? 0 : NLM_F_DUMP,
-			   argc ? argv[0] : NULL, false, show_one);
+			   argc ? argv[0] : NULL, NULL, show_one);
 }
 
 int do_dev(int argc, char **argv)
