@@ -54,50 +54,51 @@ atomic_t halo_extack_next;
 #define HALO_BLK_NAME_POLICY \
 	{ .type = NLA_NUL_STRING, .len = HALO_BLK_NAME_MAX - 1 }
 
+/* what dev-create sets, and the other requests must not */
+#define HALO_BLK_NOT_CREATE						\
+	[HALO_BLK_A_DEV_MINOR] = HALO_BLK_READ_ONLY("minor"),		\
+	[HALO_BLK_A_DEV_DISK] = HALO_BLK_READ_ONLY("disk"),		\
+	[HALO_BLK_A_DEV_META_DISK] = HALO_BLK_READ_ONLY("meta-disk")
+
+#define HALO_BLK_NOT_PRIMARY						\
+	[HALO_BLK_A_DEV_FORCE] = { .type = NLA_REJECT,			\
+				   .reject_message = "force is for dev-primary" }
+
 static const struct nla_policy halo_blk_create_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	HALO_BLK_DEV_READ_ONLY,
 	HALO_BLK_NOT_CONNECT,
+	HALO_BLK_NOT_PRIMARY,
 	[HALO_BLK_A_DEV_NAME] = HALO_BLK_NAME_POLICY,
 	[HALO_BLK_A_DEV_MINOR] = NLA_POLICY_MAX(NLA_U32, HALO_BLK_MAX_MINOR),
 	[HALO_BLK_A_DEV_DISK] = { .type = NLA_NUL_STRING, .len = HALO_BLK_PATH_MAX - 1 },
 	[HALO_BLK_A_DEV_META_DISK] = { .type = NLA_NUL_STRING, .len = HALO_BLK_PATH_MAX - 1 },
-	[HALO_BLK_A_DEV_FORCE] = { .type = NLA_REJECT,
-				   .reject_message = "force is for dev-primary" },
 };
 
 static const struct nla_policy halo_blk_name_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	HALO_BLK_DEV_READ_ONLY,
 	HALO_BLK_NOT_CONNECT,
+	HALO_BLK_NOT_CREATE,
+	HALO_BLK_NOT_PRIMARY,
 	[HALO_BLK_A_DEV_NAME] = HALO_BLK_NAME_POLICY,
-	[HALO_BLK_A_DEV_MINOR] = HALO_BLK_READ_ONLY("minor"),
-	[HALO_BLK_A_DEV_DISK] = HALO_BLK_READ_ONLY("disk"),
-	[HALO_BLK_A_DEV_META_DISK] = HALO_BLK_READ_ONLY("meta-disk"),
-	[HALO_BLK_A_DEV_FORCE] = { .type = NLA_REJECT,
-				   .reject_message = "force is for dev-primary" },
 };
 
 static const struct nla_policy halo_blk_primary_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	HALO_BLK_DEV_READ_ONLY,
 	HALO_BLK_NOT_CONNECT,
+	HALO_BLK_NOT_CREATE,
 	[HALO_BLK_A_DEV_NAME] = HALO_BLK_NAME_POLICY,
-	[HALO_BLK_A_DEV_MINOR] = HALO_BLK_READ_ONLY("minor"),
-	[HALO_BLK_A_DEV_DISK] = HALO_BLK_READ_ONLY("disk"),
-	[HALO_BLK_A_DEV_META_DISK] = HALO_BLK_READ_ONLY("meta-disk"),
 	[HALO_BLK_A_DEV_FORCE] = { .type = NLA_FLAG },
 };
 
 static const struct nla_policy halo_blk_connect_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	HALO_BLK_DEV_READ_ONLY,
+	HALO_BLK_NOT_CREATE,
+	HALO_BLK_NOT_PRIMARY,
 	[HALO_BLK_A_DEV_NAME] = HALO_BLK_NAME_POLICY,
-	[HALO_BLK_A_DEV_MINOR] = HALO_BLK_READ_ONLY("minor"),
-	[HALO_BLK_A_DEV_DISK] = HALO_BLK_READ_ONLY("disk"),
-	[HALO_BLK_A_DEV_META_DISK] = HALO_BLK_READ_ONLY("meta-disk"),
-	[HALO_BLK_A_DEV_FORCE] = { .type = NLA_REJECT,
-				   .reject_message = "force is for dev-primary" },
 	[HALO_BLK_A_DEV_PEER] = NLA_POLICY_MIN(NLA_U32, 1),
-	[HALO_BLK_A_DEV_ALLOW_TWO_PRIMARIES] = { .type = NLA_FLAG },
 	[HALO_BLK_A_DEV_PROTOCOL] = NLA_POLICY_RANGE(NLA_U32, HALO_BLK_PROTOCOL_A,
 						     HALO_BLK_PROTOCOL_C),
+	[HALO_BLK_A_DEV_ALLOW_TWO_PRIMARIES] = { .type = NLA_FLAG },
 };
 
 enum halo_blk_mcgrp {
