@@ -599,6 +599,21 @@ fail:
 }
 
 /*
+ * A frame's payload, whose length its type sets between @min and @max,
+ * into @buf. 1: refused, the reason in @err; < 0: the connection is gone.
+ */
+static int halo_blk_recv_payload(struct socket *sock, const struct halo_p_hdr *hdr,
+				 void *buf, u32 min, u32 max, char *err, size_t size)
+{
+	if (hdr->len < min || hdr->len > max) {
+		snprintf(err, size, "the peer sent a %s frame of %u bytes",
+			 halo_p_type_name(hdr->type), hdr->len);
+		return 1;
+	}
+	return hdr->len ? halo_blk_recv(sock, buf, hdr->len, false) : 0;
+}
+
+/*
  * Connected: apply the peer's writes, complete ours on its acks, answer
  * pings and send them when the peer is quiet, until the connection ends.
  */
@@ -638,13 +653,21 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 		}
 		switch (hdr.type) {
 		case HALO_P_PING:
-			if (hdr.len || halo_blk_ack_queue(dev, HALO_P_PING_ACK, NULL, 0))
+			ret = halo_blk_recv_payload(sock, &hdr, buf, 0, 0, err, size);
+			if (ret > 0)
+				return;
+			if (ret || halo_blk_ack_queue(dev, HALO_P_PING_ACK, NULL, 0))
 				goto lost;
 			break;
 		case HALO_P_DATA:
 		case HALO_P_RS_DATA:
-			if (hdr.len < HALO_P_DATA_HDR ||
-			    halo_blk_recv(sock, buf, HALO_P_DATA_HDR, false))
+			/* the header here; the data goes straight into pages */
+			if (hdr.len < HALO_P_DATA_HDR) {
+				snprintf(err, size, "the peer sent a %s frame of %u bytes",
+					 halo_p_type_name(hdr.type), hdr.len);
+				return;
+			}
+			if (halo_blk_recv(sock, buf, HALO_P_DATA_HDR, false))
 				goto lost;
 			if (halo_p_data_decode(buf, hdr.len, halo_blk_size_bytes(dev),
 					       &d, &why)) {
@@ -674,8 +697,11 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 				goto lost;
 			break;
 		case HALO_P_RS_ACK:
-			if (hdr.len != HALO_P_ACK_LEN ||
-			    halo_blk_recv(sock, buf, hdr.len, false))
+			ret = halo_blk_recv_payload(sock, &hdr, buf, HALO_P_ACK_LEN,
+						    HALO_P_ACK_LEN, err, size);
+			if (ret > 0)
+				return;
+			if (ret)
 				goto lost;
 			if (halo_p_ack_decode(buf, hdr.len, &a, &why) ||
 			    halo_blk_rs_ack(dev, &a)) {
@@ -684,8 +710,11 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 			}
 			break;
 		case HALO_P_SYNC_DONE:
-			if (hdr.len != HALO_P_SYNC_DONE_LEN ||
-			    halo_blk_recv(sock, buf, hdr.len, false))
+			ret = halo_blk_recv_payload(sock, &hdr, buf, HALO_P_SYNC_DONE_LEN,
+						    HALO_P_SYNC_DONE_LEN, err, size);
+			if (ret > 0)
+				return;
+			if (ret)
 				goto lost;
 			if (halo_p_sync_done_decode(buf, hdr.len, gen, &why) ||
 			    halo_blk_rs_done(dev, gen)) {
@@ -695,8 +724,11 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 			}
 			break;
 		case HALO_P_STATE:
-			if (hdr.len != HALO_P_STATE_LEN ||
-			    halo_blk_recv(sock, buf, hdr.len, false))
+			ret = halo_blk_recv_payload(sock, &hdr, buf, HALO_P_STATE_LEN,
+						    HALO_P_STATE_LEN, err, size);
+			if (ret > 0)
+				return;
+			if (ret)
 				goto lost;
 			if (halo_p_state_decode(buf, hdr.len, &st, &why)) {
 				snprintf(err, size, "the peer sent a bad state: %s", why);
@@ -710,8 +742,11 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 			break;
 		case HALO_P_RECV_ACK:
 		case HALO_P_WRITE_ACK:
-			if (hdr.len != HALO_P_ACK_LEN ||
-			    halo_blk_recv(sock, buf, hdr.len, false))
+			ret = halo_blk_recv_payload(sock, &hdr, buf, HALO_P_ACK_LEN,
+						    HALO_P_ACK_LEN, err, size);
+			if (ret > 0)
+				return;
+			if (ret)
 				goto lost;
 			if (halo_p_ack_decode(buf, hdr.len, &a, &why) ||
 			    halo_blk_repl_ack(dev, &a)) {
@@ -721,12 +756,18 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 			}
 			break;
 		case HALO_P_PING_ACK:
-			if (hdr.len)
+			ret = halo_blk_recv_payload(sock, &hdr, buf, 0, 0, err, size);
+			if (ret > 0)
+				return;
+			if (ret)
 				goto lost;
 			break;
 		case HALO_P_ERROR:
-			if (hdr.len < 4 || hdr.len > sizeof(buf) ||
-			    halo_blk_recv(sock, buf, hdr.len, false))
+			ret = halo_blk_recv_payload(sock, &hdr, buf, 4, sizeof(buf),
+						    err, size);
+			if (ret > 0)
+				return;
+			if (ret)
 				goto lost;
 			strscpy(err, "the peer ended the connection: ", size);
 			halo_blk_error_text(buf + 4, hdr.len - 4, err + strlen(err),
