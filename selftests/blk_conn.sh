@@ -12,8 +12,7 @@ require_root
 
 # Between two halo nodes a frame the receiver must refuse is a bug: the
 # kernel log after this marker is checked for such refusals at the end.
-marker="halo selftest blk_conn.sh $$ starts"
-echo "$marker" >/dev/kmsg
+kmsg_mark "blk_conn.sh starts"
 
 cluster_setup 2 1 || fail "cluster setup"
 trap 'blk_lib_cleanup r0 r1 r2 r3 r4' EXIT
@@ -87,7 +86,7 @@ for how in punch-hole zero-range; do
 			fail "$l is not zero after a $how of /dev/halo0"
 	done
 done
-err=$(dmesg | sed -n "/$marker/,\$p" | grep "error, dev halo")
+err=$(kmsg_since | grep "error, dev halo")
 [ -z "$err" ] || fail "write-zeroes failed on a halo device: $err"
 log "writes replicated (protocol C)"
 hctl 1 dev secondary r0 || fail "demote node 1"
@@ -267,6 +266,6 @@ both r3 disk UpToDate && both r3 out-of-sync 0 ||
 	fail "the reload lost the metadata: $(hctl 1 dev show r3; hctl 2 dev show r3)"
 log "unloaded with devices connected; after the reload they connect UpToDate, nothing to resync"
 
-bad=$(dmesg | sed -n "/$marker/,\$p" | grep "disconnected from node .*: the peer sent")
+bad=$(kmsg_since | grep "disconnected from node .*: the peer sent")
 [ -z "$bad" ] || fail "a halo peer sent a frame the other refused: $bad"
 log "all connection checks passed"

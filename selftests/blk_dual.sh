@@ -10,11 +10,11 @@ require_root
 . "$(dirname "$0")/blk_lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 
-held()	# held WHAT: fail if a connection of r0 ended since the marker
+held()	# held WHAT: fail if a connection of r0 ended since the kmsg_mark
 {
 	local lost
 
-	lost=$(dmesg | sed -n "/$marker/,\$p" | grep "r0: disconnected from node")
+	lost=$(kmsg_since | grep "r0: disconnected from node")
 	[ -z "$lost" ] || fail "the connection of two primaries dropped during $1: $lost"
 }
 
@@ -56,8 +56,7 @@ wait_for 10 both r0 peer-role Primary || fail "the two do not see each other pri
 both r0 role Primary || fail "not both Primary"
 log "both nodes primary"
 # from here on the connection must hold (a forced promotion restarts it)
-marker="halo selftest blk_dual.sh $$: both primary"
-echo "$marker" >/dev/kmsg
+kmsg_mark "blk_dual.sh: both primary"
 
 # -- both write, each its own region, and both the same blocks at once --
 size=$(dev_json 1 r0 size)
@@ -117,6 +116,6 @@ wait_for 10 is 1 r0 peer-role Secondary || fail "node 1 still sees two primaries
 dd if="$dir/p2" of=/dev/halo0 bs=1M seek=40 oflag=direct conv=fsync status=none ||
 	fail "write on the last primary"
 cmp -n "$size" "$la" "$lb" || fail "the disks differ after the demotion"
-bad=$(dmesg | grep "disconnected from node .*: the peer sent" || true)
+bad=$(kmsg_since | grep "disconnected from node .*: the peer sent")
 [ -z "$bad" ] || fail "a halo peer sent a frame the other refused: $bad"
 log "two primaries: all checks passed"

@@ -65,3 +65,15 @@ both()	# both NAME KEY VALUE
 {
 	is 1 "$1" "$2" "$3" && is 2 "$1" "$2" "$3"
 }
+
+# kmsg_mark TEXT: a line in the kernel log that kmsg_since reads from
+kmsg_mark()
+{
+	kmsg_marker="halo selftest $$: $1"
+	echo "$kmsg_marker" >/dev/kmsg
+}
+
+kmsg_since()	# kmsg_since: the kernel log from the last kmsg_mark on
+{
+	dmesg | sed -n "/$kmsg_marker/,\$p"
+}
