@@ -675,7 +675,7 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 				return;
 			}
 			if (READ_ONCE(dev->role) == HALO_BLK_ROLE_PRIMARY &&
-			    !dev->conn.two_primaries) {
+			    !READ_ONCE(dev->conn.two_primaries)) {
 				strscpy(err, "both nodes are primary: the peer's write was refused",
 					size);
 				return;

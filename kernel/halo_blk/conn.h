@@ -45,7 +45,7 @@ struct halo_blk_range {
 struct halo_blk_conn {
 	u32 peer_id;		/* 0: never connected */
 	u8 protocol;		/* enum halo_p_protocol */
-	bool two_primaries;	/* allow-two-primaries (dev-connect) */
+	bool two_primaries;	/* allow-two-primaries (dev-connect); READ_ONCE without the lock */
 	u32 state;		/* enum halo_blk_conn_state; READ_ONCE without the lock */
 	char error[HALO_BLK_ERROR_MAX];	/* why it last failed or ended */
 	struct task_struct *thread;	/* while connecting or connected */
