@@ -72,6 +72,7 @@ void halo_blk_conn_init(struct halo_blk_conn *conn)
 	init_waitqueue_head(&conn->wait);
 	mutex_init(&conn->send_lock);
 	init_waitqueue_head(&conn->rs_wait);
+	conn->app_seen = jiffies - HZ;
 	INIT_KFIFO(conn->ack_fifo);
 	INIT_WORK(&conn->ack_work, halo_blk_ack_work);
 	spin_lock_init(&conn->ilock);
@@ -850,8 +851,8 @@ static int halo_blk_conn_thread(void *arg)
 	return 0;
 }
 
-int halo_blk_connect(struct halo_blk_dev *dev, u32 peer_id, u8 protocol,
-		     bool two_primaries, struct netlink_ext_ack *extack)
+int halo_blk_connect(struct halo_blk_dev *dev, const struct halo_blk_conn_opts *o,
+		     struct netlink_ext_ack *extack)
 {
 	struct halo_blk_conn *conn = &dev->conn;
 	struct sockaddr_storage a;
@@ -860,20 +861,20 @@ int halo_blk_connect(struct halo_blk_dev *dev, u32 peer_id, u8 protocol,
 	int ret;
 
 	lockdep_assert_held(&halo_blk_lock);
-	if (peer_id == dev->node_id) {
+	if (o->peer_id == dev->node_id) {
 		NL_SET_ERR_MSG(extack, "the peer is this node");
 		return -EINVAL;
 	}
-	if (two_primaries && protocol != HALO_P_PROTO_C) {
+	if (o->two_primaries && o->protocol != HALO_P_PROTO_C) {
 		NL_SET_ERR_MSG(extack,
 			       "allow-two-primaries needs protocol C: a primary's write must be on both disks when it completes");
 		return -EINVAL;
 	}
-	ret = halo_node_addr(dev->net, peer_id, 0, &a);
+	ret = halo_node_addr(dev->net, o->peer_id, 0, &a);
 	if (ret) {
 		NL_SET_ERR_MSG_FMT(extack,
 				   "node %u is not in this namespace's cluster configuration",
-				   peer_id);
+				   o->peer_id);
 		return -ENOENT;
 	}
 	mutex_lock(&dev->lock);
@@ -888,15 +889,17 @@ int halo_blk_connect(struct halo_blk_dev *dev, u32 peer_id, u8 protocol,
 	/* the last attempt failed for good: its thread waits to be stopped */
 	if (failed)
 		halo_blk_disconnect(dev);
-	if (dev->node_id > peer_id) {
+	if (dev->node_id > o->peer_id) {
 		ret = halo_blk_listen_start(dev->net, extack);
 		if (ret)
 			return ret;
 	}
 	mutex_lock(&dev->lock);
-	conn->peer_id = peer_id;
-	conn->protocol = protocol;
-	WRITE_ONCE(conn->two_primaries, two_primaries);
+	conn->peer_id = o->peer_id;
+	conn->protocol = o->protocol;
+	WRITE_ONCE(conn->two_primaries, o->two_primaries);
+	WRITE_ONCE(conn->rs_max_rate, o->rs_max_rate);
+	WRITE_ONCE(conn->rs_min_rate, o->rs_min_rate);
 	conn->error[0] = '\0';
 	t = kthread_create(halo_blk_conn_thread, dev, "halo_blk%u", dev->minor);
 	if (IS_ERR(t)) {

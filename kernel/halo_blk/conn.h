@@ -34,8 +34,20 @@ struct task_struct;
  * twice that. A peer that overfills it is refused.
  */
 #define HALO_BLK_ACK_FIFO	8192
+/* resync-min-rate unless dev-connect says otherwise: 16 MiB/s */
+#define HALO_BLK_RS_MIN_RATE	(16ULL << 20)
+
 /* Writes of this node the peer's may overlap, at most (the queue depth). */
 #define HALO_BLK_QUEUE_DEPTH	128
+
+/* What dev-connect asks for. */
+struct halo_blk_conn_opts {
+	u32 peer_id;
+	u8 protocol;		/* enum halo_p_protocol */
+	bool two_primaries;
+	u64 rs_max_rate;	/* bytes per second; 0: no limit */
+	u64 rs_min_rate;	/* under application I/O; 0: not held back */
+};
 
 struct halo_blk_range {
 	sector_t start, end;	/* [start, end) */
@@ -95,6 +107,14 @@ struct halo_blk_conn {
 	atomic_t rs_inflight;	/* chunks sent, not acknowledged */
 	bool rs_failed;
 	wait_queue_head_t rs_wait;
+	/*
+	 * The rate (resync.c, "The rate"): the two limits READ_ONCE without
+	 * the lock; rs_last and rs_throttled the source's thread's.
+	 */
+	u64 rs_max_rate, rs_min_rate;
+	u64 rs_last;		/* ktime_get_ns() the last chunk went at */
+	bool rs_throttled;	/* READ_ONCE: held to rs_min_rate now */
+	unsigned long app_seen;	/* jiffies of /dev/haloN's last request */
 	/* the gate writes of /dev/haloN pass (resync.c) */
 	atomic_t app_inflight;
 	bool rs_gate;
@@ -109,8 +129,8 @@ static inline bool halo_blk_conn_up(u32 state)
 }
 
 void halo_blk_conn_init(struct halo_blk_conn *conn);
-int halo_blk_connect(struct halo_blk_dev *dev, u32 peer_id, u8 protocol,
-		     bool two_primaries, struct netlink_ext_ack *extack);
+int halo_blk_connect(struct halo_blk_dev *dev, const struct halo_blk_conn_opts *o,
+		     struct netlink_ext_ack *extack);
 /* Stops the connection thread; the device's lock must not be held. */
 void halo_blk_disconnect(struct halo_blk_dev *dev);
 

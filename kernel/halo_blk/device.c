@@ -139,6 +139,7 @@ static blk_status_t halo_blk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	struct request *rq = bd->rq;
 	struct halo_blk_dev *dev = rq->q->queuedata;
 	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
+	unsigned long now;
 
 	/*
 	 * A secondary refuses opens, so writes come only from a primary; a
@@ -149,6 +150,10 @@ static blk_status_t halo_blk_queue_rq(struct blk_mq_hw_ctx *hctx,
 		return BLK_STS_IOERR;
 
 	blk_mq_start_request(rq);
+	/* application I/O: a resync holds back (resync.c, "The rate") */
+	now = jiffies;
+	if (READ_ONCE(dev->conn.app_seen) != now)
+		WRITE_ONCE(dev->conn.app_seen, now);
 	req->dev = dev;
 	req->status = BLK_STS_OK;
 	req->flags = 0;

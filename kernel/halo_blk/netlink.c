@@ -40,7 +40,8 @@ atomic_t halo_extack_next;
 	[HALO_BLK_A_DEV_CURRENT_GEN] = HALO_BLK_READ_ONLY("current-gen"), \
 	[HALO_BLK_A_DEV_OPEN_COUNT] = HALO_BLK_READ_ONLY("open-count"), \
 	[HALO_BLK_A_DEV_CONN_ERROR] = HALO_BLK_READ_ONLY("conn-error"), \
-	[HALO_BLK_A_DEV_RESYNC_RATE] = HALO_BLK_READ_ONLY("resync-rate")
+	[HALO_BLK_A_DEV_RESYNC_RATE] = HALO_BLK_READ_ONLY("resync-rate"), \
+	[HALO_BLK_A_DEV_RESYNC_THROTTLED] = HALO_BLK_READ_ONLY("resync-throttled")
 
 #define HALO_BLK_NOT_CONNECT						\
 	[HALO_BLK_A_DEV_PEER] = { .type = NLA_REJECT,			\
@@ -49,7 +50,13 @@ atomic_t halo_extack_next;
 				      .reject_message = "protocol is for dev-connect" }, \
 	[HALO_BLK_A_DEV_ALLOW_TWO_PRIMARIES] = {			\
 		.type = NLA_REJECT,					\
-		.reject_message = "allow-two-primaries is for dev-connect" }
+		.reject_message = "allow-two-primaries is for dev-connect" }, \
+	[HALO_BLK_A_DEV_RESYNC_MAX_RATE] = {				\
+		.type = NLA_REJECT,					\
+		.reject_message = "resync-max-rate is for dev-connect" }, \
+	[HALO_BLK_A_DEV_RESYNC_MIN_RATE] = {				\
+		.type = NLA_REJECT,					\
+		.reject_message = "resync-min-rate is for dev-connect" }
 
 #define HALO_BLK_NAME_POLICY \
 	{ .type = NLA_NUL_STRING, .len = HALO_BLK_NAME_MAX - 1 }
@@ -99,6 +106,8 @@ static const struct nla_policy halo_blk_connect_policy[HALO_BLK_A_DEV_MAX + 1] =
 	[HALO_BLK_A_DEV_PROTOCOL] = NLA_POLICY_RANGE(NLA_U32, HALO_BLK_PROTOCOL_A,
 						     HALO_BLK_PROTOCOL_C),
 	[HALO_BLK_A_DEV_ALLOW_TWO_PRIMARIES] = { .type = NLA_FLAG },
+	[HALO_BLK_A_DEV_RESYNC_MAX_RATE] = { .type = NLA_U64 },
+	[HALO_BLK_A_DEV_RESYNC_MIN_RATE] = { .type = NLA_U64 },
 };
 
 enum halo_blk_mcgrp {
@@ -139,10 +148,16 @@ static int halo_blk_nl_put_dev(struct sk_buff *skb, struct halo_blk_dev *dev)
 	      nla_put_u32(skb, HALO_BLK_A_DEV_OPEN_COUNT, dev->open_count) ||
 	      (conn->peer_id &&
 	       (nla_put_u32(skb, HALO_BLK_A_DEV_PEER, conn->peer_id) ||
-		nla_put_u32(skb, HALO_BLK_A_DEV_PROTOCOL, conn->protocol))) ||
+		nla_put_u32(skb, HALO_BLK_A_DEV_PROTOCOL, conn->protocol) ||
+		nla_put_u64_64bit(skb, HALO_BLK_A_DEV_RESYNC_MAX_RATE,
+				  conn->rs_max_rate, HALO_BLK_A_DEV_PAD) ||
+		nla_put_u64_64bit(skb, HALO_BLK_A_DEV_RESYNC_MIN_RATE,
+				  conn->rs_min_rate, HALO_BLK_A_DEV_PAD))) ||
 	      (conn->rs_total &&
 	       nla_put_u64_64bit(skb, HALO_BLK_A_DEV_RESYNC_RATE,
 				 halo_blk_rs_rate(dev), HALO_BLK_A_DEV_PAD)) ||
+	      (conn->rs_total && READ_ONCE(conn->rs_throttled) &&
+	       nla_put_flag(skb, HALO_BLK_A_DEV_RESYNC_THROTTLED)) ||
 	      (conn->error[0] &&
 	       nla_put_string(skb, HALO_BLK_A_DEV_CONN_ERROR, conn->error)) ||
 	      (conn->peer_id && conn->two_primaries &&
@@ -247,21 +262,36 @@ static int halo_blk_nl_secondary_doit(struct sk_buff *skb, struct genl_info *inf
 
 static int halo_blk_nl_connect_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct halo_blk_conn_opts o = {
+		.protocol = HALO_BLK_PROTOCOL_C,
+		.rs_min_rate = HALO_BLK_RS_MIN_RATE,
+	};
+	struct nlattr **a = info->attrs;
 	struct halo_blk_dev *dev;
-	u32 protocol = HALO_BLK_PROTOCOL_C;
 	int ret;
 
 	if (GENL_REQ_ATTR_CHECK(info, HALO_BLK_A_DEV_PEER))
 		return -EINVAL;
-	if (info->attrs[HALO_BLK_A_DEV_PROTOCOL])
-		protocol = nla_get_u32(info->attrs[HALO_BLK_A_DEV_PROTOCOL]);
+	o.peer_id = nla_get_u32(a[HALO_BLK_A_DEV_PEER]);
+	if (a[HALO_BLK_A_DEV_PROTOCOL])
+		o.protocol = nla_get_u32(a[HALO_BLK_A_DEV_PROTOCOL]);
+	o.two_primaries = nla_get_flag(a[HALO_BLK_A_DEV_ALLOW_TWO_PRIMARIES]);
+	if (a[HALO_BLK_A_DEV_RESYNC_MAX_RATE])
+		o.rs_max_rate = nla_get_u64(a[HALO_BLK_A_DEV_RESYNC_MAX_RATE]);
+	if (a[HALO_BLK_A_DEV_RESYNC_MIN_RATE])
+		o.rs_min_rate = nla_get_u64(a[HALO_BLK_A_DEV_RESYNC_MIN_RATE]);
+	/* the default minimum gives way to a lower maximum; an asked one not */
+	if (a[HALO_BLK_A_DEV_RESYNC_MIN_RATE] && o.rs_max_rate &&
+	    o.rs_min_rate > o.rs_max_rate) {
+		NL_SET_ERR_MSG_FMT(info->extack,
+				   "resync-min-rate %llu is above resync-max-rate %llu",
+				   o.rs_min_rate, o.rs_max_rate);
+		return -EINVAL;
+	}
 	dev = halo_blk_nl_lock_dev(info);
 	if (!dev)
 		return info->attrs[HALO_BLK_A_DEV_NAME] ? -ENOENT : -EINVAL;
-	ret = halo_blk_connect(dev, nla_get_u32(info->attrs[HALO_BLK_A_DEV_PEER]),
-			       protocol,
-			       nla_get_flag(info->attrs[HALO_BLK_A_DEV_ALLOW_TWO_PRIMARIES]),
-			       info->extack);
+	ret = halo_blk_connect(dev, &o, info->extack);
 	mutex_unlock(&halo_blk_lock);
 	return ret;
 }

@@ -19,6 +19,8 @@
  * chunk, and opens the gate. Writes wait for one chunk's read and send at
  * most; between two chunks they go first.
  *
+ * The source paces chunks to the rates dev-connect set (see "The rate").
+ *
  * An interrupted resync (connection lost, either side restarted) starts
  * over at the next connection: the target stays Inconsistent until done.
  */
@@ -35,6 +37,8 @@
 
 #define HALO_BLK_RS_CHUNK	(HALO_P_MAX_DATA >> HALO_MD_BLOCK_SHIFT)	/* blocks */
 #define HALO_BLK_RS_WINDOW	4
+/* a device with no request for this long has no application I/O */
+#define HALO_BLK_RS_APP_IDLE	HZ
 
 /* -- the gate writes of /dev/haloN pass ------------------------------ */
 
@@ -78,6 +82,63 @@ static bool halo_blk_gate_close(struct halo_blk_conn *conn)
 		return true;
 	halo_blk_gate_open(conn);
 	return false;
+}
+
+/* -- the rate --------------------------------------------------------- */
+
+/*
+ * With no limit a resync takes what the link and the two disks give. While
+ * /dev/haloN has application I/O, it is held to resync-min-rate instead, so
+ * that the application's requests do not queue behind resync chunks on the
+ * disks and the link, or wait at the gate; when the application goes
+ * quiet, the resync takes everything again within a second. resync-max-rate caps
+ * it always. As DRBD's c-min-rate, with two differences: halo's fills the
+ * link when nothing else needs it (DRBD's default caps a resync near
+ * 100 MiB/s), and its floor is 16 MiB/s, not 250 KiB/s (DRBD's resyncs
+ * crawl under a busy application).
+ *
+ * The application's requests are on the source: a sync target is never
+ * primary. Chunks are paced, not bursts: one goes at least its size over
+ * the rate after the one before it.
+ */
+
+static bool halo_blk_rs_live(struct halo_blk_dev *dev)
+{
+	return !kthread_should_stop() && !READ_ONCE(dev->conn.rs_failed);
+}
+
+/* The rate the next chunk goes at, 0 for no limit. */
+static u64 halo_blk_rs_limit(struct halo_blk_conn *conn)
+{
+	u64 max = READ_ONCE(conn->rs_max_rate), min = READ_ONCE(conn->rs_min_rate);
+	bool busy = jiffies - READ_ONCE(conn->app_seen) < HALO_BLK_RS_APP_IDLE;
+
+	WRITE_ONCE(conn->rs_throttled, busy && min && (!max || min < max));
+	if (busy && min)
+		return max ? min_t(u64, min, max) : min;
+	return max;
+}
+
+/* Wait until a chunk of @bytes may go after the last one. */
+static void halo_blk_rs_pace(struct halo_blk_dev *dev, u32 bytes)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+	u64 limit, now, due;
+
+	for (;;) {
+		now = ktime_get_ns();
+		limit = halo_blk_rs_limit(conn);
+		if (!limit)
+			break;
+		due = conn->rs_last + div64_u64((u64)bytes * NSEC_PER_SEC, limit);
+		if (now >= due || !halo_blk_rs_live(dev))
+			break;
+		/* a short nap: the application may go quiet meanwhile */
+		wait_event_interruptible_timeout(conn->rs_wait, !halo_blk_rs_live(dev),
+						 nsecs_to_jiffies(min_t(u64, due - now,
+									10 * NSEC_PER_MSEC)) ?: 1);
+	}
+	conn->rs_last = now;
 }
 
 /* -- the source ------------------------------------------------------- */
@@ -139,11 +200,6 @@ static int halo_blk_rs_send(struct halo_blk_dev *dev, u64 blk, struct bio *bio)
 	return ret;
 }
 
-static bool halo_blk_rs_live(struct halo_blk_dev *dev)
-{
-	return !kthread_should_stop() && !READ_ONCE(dev->conn.rs_failed);
-}
-
 static int halo_blk_rs_thread(void *arg)
 {
 	struct halo_blk_dev *dev = arg;
@@ -160,6 +216,7 @@ static int halo_blk_rs_thread(void *arg)
 					 atomic_read(&conn->rs_inflight) <
 						HALO_BLK_RS_WINDOW ||
 					 !halo_blk_rs_live(dev));
+		halo_blk_rs_pace(dev, n << HALO_MD_BLOCK_SHIFT);
 		if (!halo_blk_rs_live(dev))
 			break;
 		if (!halo_blk_gate_close(conn))
@@ -260,6 +317,8 @@ void halo_blk_rs_start(struct halo_blk_dev *dev, enum halo_gen_verdict verdict)
 	conn->rs_start = jiffies;
 	WRITE_ONCE(conn->rs_failed, false);
 	atomic_set(&conn->rs_inflight, 0);
+	conn->rs_last = 0;
+	WRITE_ONCE(conn->rs_throttled, false);
 	if (target) {
 		/* until done, a crash must leave this disk Inconsistent */
 		sb = dev->sb;

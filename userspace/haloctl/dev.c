@@ -22,6 +22,7 @@ static void dev_usage(FILE *f)
 		"       haloctl dev primary NAME [force]\n"
 		"       haloctl dev secondary NAME\n"
 		"       haloctl dev connect NAME peer NODE-ID [protocol A|B|C] [allow-two-primaries]\n"
+		"                           [resync-max-rate RATE] [resync-min-rate RATE]\n"
 		"       haloctl dev disconnect NAME\n"
 		"       haloctl dev show [NAME]\n"
 		"       haloctl dev help\n"
@@ -42,6 +43,11 @@ static void dev_usage(FILE *f)
 		"  allow-two-primaries (both sides, protocol C): both nodes may be\n"
 		"  primary, for cluster filesystems and live migration; writes of\n"
 		"  both to the same blocks at once end the same on both disks.\n"
+		"  RATE: bytes per second, with K, M or G for KiB, MiB, GiB (16M).\n"
+		"  resync-max-rate: a resync from this node never goes faster; 0 (the\n"
+		"  default): as fast as the link and the disks go.\n"
+		"  resync-min-rate: while /dev/haloN has application I/O, a resync from\n"
+		"  this node is held to this rate; default 16M, 0: never held back.\n"
 		"disconnect: close the connection or stop trying (StandAlone).\n"
 		"show: role, disk state, connection, peer, out-of-sync bytes, size.\n"
 		"  With -j: one device's object, or {\"devices\": [...]} for all.\n",
@@ -101,6 +107,9 @@ struct nla_policy dev_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	[HALO_BLK_A_DEV_CONN_ERROR] = { .type = NLA_STRING },
 	[HALO_BLK_A_DEV_RESYNC_RATE] = { .type = NLA_U64 },
 	[HALO_BLK_A_DEV_ALLOW_TWO_PRIMARIES] = { .type = NLA_FLAG },
+	[HALO_BLK_A_DEV_RESYNC_MAX_RATE] = { .type = NLA_U64 },
+	[HALO_BLK_A_DEV_RESYNC_MIN_RATE] = { .type = NLA_U64 },
+	[HALO_BLK_A_DEV_RESYNC_THROTTLED] = { .type = NLA_FLAG },
 };
 
 /*
@@ -165,6 +174,10 @@ static int print_dev(struct nl_msg *msg, bool one_line)
 		print_text(" rate:%.1fMiB/s", (double)rate / 1048576.0);
 		if (rate)
 			print_text(" eta:%" PRIu64 "s", left / rate);
+		print_bool("resync-throttled",
+			   tb[HALO_BLK_A_DEV_RESYNC_THROTTLED] ?
+			   " (held to resync-min-rate:%s)" : NULL,
+			   tb[HALO_BLK_A_DEV_RESYNC_THROTTLED]);
 	}
 	print_text(one_line ? "" : "\n   ");
 	if (tb[HALO_BLK_A_DEV_SIZE])
@@ -182,6 +195,12 @@ static int print_dev(struct nl_msg *msg, bool one_line)
 	if (tb[HALO_BLK_A_DEV_OPEN_COUNT])
 		print_u64("open-count", " open %" PRIu64,
 			  nla_get_u32(tb[HALO_BLK_A_DEV_OPEN_COUNT]));
+	if (tb[HALO_BLK_A_DEV_RESYNC_MAX_RATE])
+		print_u64("resync-max-rate", " resync-max-rate %" PRIu64,
+			  nla_get_u64(tb[HALO_BLK_A_DEV_RESYNC_MAX_RATE]));
+	if (tb[HALO_BLK_A_DEV_RESYNC_MIN_RATE])
+		print_u64("resync-min-rate", " resync-min-rate %" PRIu64,
+			  nla_get_u64(tb[HALO_BLK_A_DEV_RESYNC_MIN_RATE]));
 	if (tb[HALO_BLK_A_DEV_CURRENT_GEN]) {
 		print_u64("current-gen", NULL, nla_get_u64(tb[HALO_BLK_A_DEV_CURRENT_GEN]));
 		print_text(" gen %016" PRIx64, nla_get_u64(tb[HALO_BLK_A_DEV_CURRENT_GEN]));
@@ -244,7 +263,8 @@ static const char *dev_name_arg(const char *verb, int argc, char **argv)
 struct dev_attrs {
 	const char *disk, *meta_disk;
 	uint32_t minor, peer, protocol;
-	bool has_minor, force, two_primaries;
+	uint64_t max_rate, min_rate;
+	bool has_minor, force, two_primaries, has_max_rate, has_min_rate;
 };
 
 /* One request naming a device (or none: a dump); @cb prints replies. */
@@ -269,7 +289,11 @@ static int dev_request(uint8_t cmd, int flags, const char *name,
 	    (a->peer && nla_put_u32(msg, HALO_BLK_A_DEV_PEER, a->peer) < 0) ||
 	    (a->protocol && nla_put_u32(msg, HALO_BLK_A_DEV_PROTOCOL, a->protocol) < 0) ||
 	    (a->force && nla_put_flag(msg, HALO_BLK_A_DEV_FORCE) < 0) ||
-	    (a->two_primaries && nla_put_flag(msg, HALO_BLK_A_DEV_ALLOW_TWO_PRIMARIES) < 0)) {
+	    (a->two_primaries && nla_put_flag(msg, HALO_BLK_A_DEV_ALLOW_TWO_PRIMARIES) < 0) ||
+	    (a->has_max_rate &&
+	     nla_put_u64(msg, HALO_BLK_A_DEV_RESYNC_MAX_RATE, a->max_rate) < 0) ||
+	    (a->has_min_rate &&
+	     nla_put_u64(msg, HALO_BLK_A_DEV_RESYNC_MIN_RATE, a->min_rate) < 0)) {
 		nlmsg_free(msg);
 		halo_nl_close(&nl);
 		errorf("out of memory");
@@ -385,8 +409,23 @@ static int dev_connect(int argc, char **argv)
 				errorf("invalid protocol \"%s\" (use A, B or C)", argv[1]);
 				return 1;
 			}
+		} else if (matches(argv[0], "resync-max-rate") ||
+			   matches(argv[0], "resync-min-rate")) {
+			bool max = matches(argv[0], "resync-max-rate");
+
+			if (max && matches(argv[0], "resync-min-rate")) {
+				errorf("\"%s\" is ambiguous (resync-max-rate or resync-min-rate)",
+				       argv[0]);
+				return 1;
+			}
+			if (!parse_rate(argv[1], max ? &a.max_rate : &a.min_rate)) {
+				errorf("invalid rate \"%s\" (bytes per second: a whole number, K, M or G after it, e.g. 16M)",
+				       argv[1]);
+				return 1;
+			}
+			*(max ? &a.has_max_rate : &a.has_min_rate) = true;
 		} else {
-			errorf("unknown dev connect argument \"%s\" (use peer, protocol, allow-two-primaries)",
+			errorf("unknown dev connect argument \"%s\" (use peer, protocol, allow-two-primaries, resync-max-rate, resync-min-rate)",
 			       argv[0]);
 			return 1;
 		}

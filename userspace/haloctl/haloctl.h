@@ -21,6 +21,7 @@ void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* argv helpers in iproute2's style */
 bool matches(const char *arg, const char *word);
 bool parse_u32(const char *arg, uint32_t min, uint32_t max, uint32_t *out);
+bool parse_rate(const char *arg, uint64_t *out);
 
 /* Objects: each takes the words after the object name. */
 int do_version(int argc, char **argv);

@@ -40,3 +40,31 @@ bool parse_u32(const char *arg, uint32_t min, uint32_t max, uint32_t *out)
 	*out = (uint32_t)v;
 	return true;
 }
+
+/*
+ * Parse @arg as bytes per second: a decimal number with an optional K, M
+ * or G (powers of 1024, either case), as DRBD's rates. "0" is zero.
+ * Returns false (and leaves @out alone) for anything else or above 1 PiB/s.
+ */
+bool parse_rate(const char *arg, uint64_t *out)
+{
+	static const char units[] = "kmg";
+	unsigned long long v = 0;
+	const char *p = arg, *u;
+
+	if (*p < '0' || *p > '9')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (unsigned int)(*p - '0');
+		if (v > 1ULL << 50)
+			return false;
+	}
+	if (*p) {
+		u = p[1] ? NULL : strchr(units, *p | 0x20);
+		if (!u || !*u || v > (1ULL << 50) >> (10 * (u - units + 1)))
+			return false;
+		v <<= 10 * (u - units + 1);
+	}
+	*out = v;
+	return true;
+}

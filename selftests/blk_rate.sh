@@ -1,0 +1,93 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# halo_blk's resync rate, two nodes in namespaces: resync-max-rate caps a
+# full sync; under application I/O the sync is held to resync-min-rate,
+# and takes the link again when the application goes quiet; the disks end
+# identical. The checks are upper bounds (a slow machine only syncs less),
+# so they hold on any machine; what they catch is a sync that runs past
+# its limit.
+. "$(dirname "$0")/lib.sh"
+require_root
+. "$(dirname "$0")/blk_lib.sh"
+
+cluster_setup 2 1 || fail "cluster setup"
+trap 'kill $fio_pid 2>/dev/null; wait 2>/dev/null; blk_lib_cleanup r0' EXIT
+loop_new a 256; la=$loop
+loop_new b 256; lb=$loop
+hctl 1 dev create r0 minor 0 disk "$la" && hctl 2 dev create r0 minor 1 disk "$lb" ||
+	fail "create r0"
+
+# -- bad rates --
+expect_err "a rate with a unit haloctl does not know" "invalid rate \"5T\"" \
+	hctl 1 dev connect r0 peer 2 resync-max-rate 5T
+expect_err "resync-min-rate above resync-max-rate" \
+	"resync-min-rate 2097152 is above resync-max-rate 1048576" \
+	hctl 1 dev connect r0 peer 2 resync-max-rate 1M resync-min-rate 2M
+is 1 r0 connection StandAlone || fail "a refused connect changed the state"
+
+mib=$((1 << 20))
+now_ns() { date +%s%N; }
+oos() { dev_json 1 r0 out-of-sync; }	# the source's bytes still to sync
+
+# synced_within SECS LIMIT WHAT: over about SECS seconds, node 1's resync
+# may move LIMIT bytes per second at most, plus the chunks in flight at the
+# start (4) and the one going at the end: 5 MiB.
+synced_within()
+{
+	local t0 t1 o0 o1 synced allowed
+
+	t0=$(now_ns); o0=$(oos)
+	sleep "$1"
+	o1=$(oos); t1=$(now_ns)
+	[ "$o1" != - ] && [ "$o0" != - ] || fail "$3: no resync running ($o0, $o1)"
+	[ "$o1" != 0 ] || fail "$3: the whole sync finished within ${1}s: not held to the rate"
+	synced=$((o0 - o1))
+	allowed=$((($2 * (t1 - t0)) / 1000000000 + 5 * mib))
+	[ "$synced" -le "$allowed" ] ||
+		fail "$3: $synced bytes synced in $(((t1 - t0) / 1000000)) ms, more than $allowed"
+	[ "$synced" -gt 0 ] || fail "$3: the resync did not move"
+	log "$3: $((synced / 1024)) KiB in $(((t1 - t0) / 1000000)) ms (at most $((allowed / 1024)) KiB)"
+}
+
+# -- resync-max-rate: a full sync at 4 MiB/s --
+hctl 1 dev connect r0 peer 2 resync-max-rate 4M || fail "connect node 1"
+hctl 2 dev connect r0 peer 1 || fail "connect node 2"
+wait_for 20 both r0 connection Connected || fail "r0 not connected: $(hctl 1 dev show r0)"
+is 1 r0 resync-max-rate $((4 * mib)) || fail "resync-max-rate not shown: $(hctl 1 -j dev show r0)"
+is 1 r0 resync-min-rate $((16 * mib)) || fail "the default resync-min-rate is not 16 MiB/s"
+is 2 r0 resync-max-rate 0 || fail "node 2's resync-max-rate is not the default, 0"
+hctl 1 dev primary r0 force || fail "force node 1 primary"
+wait_for 20 is 1 r0 connection SyncSource || fail "no sync: $(hctl 1 dev show r0)"
+sleep 1
+synced_within 5 $((4 * mib)) "resync-max-rate 4M"
+is 1 r0 resync-throttled False || fail "held back with no application I/O"
+
+# -- resync-min-rate: the application writes, the sync keeps 2 MiB/s --
+hctl 1 dev disconnect r0 && hctl 2 dev disconnect r0 || fail "disconnect"
+fio --name=app --filename=/dev/halo0 --rw=randwrite --bs=4k --direct=1 \
+	--ioengine=libaio --iodepth=1 --time_based --runtime=120 \
+	--output="$dir/fio" &
+fio_pid=$!
+sleep 1
+hctl 1 dev connect r0 peer 2 resync-min-rate 2M || fail "connect node 1 again"
+hctl 2 dev connect r0 peer 1 || fail "connect node 2 again"
+wait_for 20 is 1 r0 connection SyncSource || fail "no sync: $(hctl 1 dev show r0)"
+is 1 r0 resync-throttled True || fail "not held back under application I/O: $(hctl 1 dev show r0)"
+sleep 1
+synced_within 6 $((2 * mib)) "resync-min-rate 2M under fio"
+is 1 r0 resync-throttled True || fail "not held back under application I/O at the end"
+kill -0 "$fio_pid" || fail "fio ended before the check did: $(cat "$dir/fio")"
+kill -INT "$fio_pid"	# fio stops, and reports what it did
+wait "$fio_pid"
+fio_pid=
+grep -q "WRITE:.*err= 0\|err= 0" "$dir/fio" && grep -q "WRITE:" "$dir/fio" ||
+	fail "fio failed or wrote nothing: $(cat "$dir/fio")"
+
+# -- quiet again: the sync takes everything and finishes --
+wait_for 120 both r0 disk UpToDate ||
+	fail "the sync did not finish once the application stopped: $(hctl 1 dev show r0)"
+wait_for 20 both r0 connection Connected || fail "not Connected after the sync"
+size=$(dev_json 1 r0 size)
+cmp -n "$size" "$la" "$lb" || fail "the data areas differ after the sync"
+echo "ok: resync-max-rate caps a sync; application I/O holds it to resync-min-rate; identical after"
