@@ -191,7 +191,7 @@ static void halo_blk_submit_work(struct work_struct *work)
 		/* a resync chunk being read and sent goes first (resync.c) */
 		halo_blk_gate_enter(dev);
 		set_bit(HALO_BLK_REQ_GATED, &req->flags);
-		/* two primaries: known before it reaches the disk (repl.c) */
+		/* after the writes it overlaps reach the disk (repl.c) */
 		halo_blk_repl_register(dev, rq);
 		halo_blk_submit_local(rq);
 		halo_blk_repl_write(dev, rq);

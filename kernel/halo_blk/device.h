@@ -69,7 +69,7 @@ struct halo_blk_req {
 	unsigned long flags;	/* HALO_BLK_REQ_* bits */
 	/* clones on the local disk, plus one while submitting */
 	atomic_t local_pending;
-	/* two primaries: on conn.writes while registered (repl.c) */
+	/* on conn.writes while registered (repl.c) */
 	struct list_head iv_entry;
 	struct halo_blk_range iv;
 	u64 seq;

@@ -27,9 +27,11 @@
  * sender blocked on a full socket, would wait for the other side's
  * receiver, blocked the same way.
  *
- * Overlapping writes (two primaries). Each node's writes are registered
- * (conn.writes) before they reach its disk, in the order they are sent.
- * A peer's write P that overlaps some of them, E, was issued before the
+ * Overlapping writes. Each node's writes are registered (conn.writes)
+ * before they reach its disk, in the order they are sent, and only once
+ * the earlier writes they overlap are on the disk (so that the local disk
+ * has them in the order the peer applies them). With two primaries, a
+ * peer's write P that overlaps some of them, E, was issued before the
  * peer applied E; both nodes must end with the same data:
  *
  *  - E acknowledged by the peer before P arrived: the peer applied E
@@ -206,7 +208,7 @@ static void halo_blk_ack_hold(struct halo_blk_conn *conn, u64 seq)
 	conn->hold = true;
 }
 
-/* -- overlapping writes (two primaries) ------------------------------- */
+/* -- overlapping writes -------------------------------------------------- */
 
 static bool halo_blk_overlaps(const struct halo_blk_range *r, sector_t start,
 			      sector_t end)
@@ -214,36 +216,80 @@ static bool halo_blk_overlaps(const struct halo_blk_range *r, sector_t start,
 	return r->start < end && start < r->end;
 }
 
-static bool halo_blk_applying(struct halo_blk_conn *conn, struct halo_blk_range *r)
+/* Under ilock: a registered write overlapping @r is not on the local disk yet. */
+static bool halo_blk_local_busy_locked(struct halo_blk_conn *conn,
+				       const struct halo_blk_range *r)
+{
+	struct halo_blk_req *req;
+
+	lockdep_assert_held(&conn->ilock);
+	list_for_each_entry(req, &conn->writes, iv_entry) {
+		if (halo_blk_overlaps(&req->iv, r->start, r->end) &&
+		    !test_bit(HALO_BLK_REQ_LOCAL_DONE, &req->flags))
+			return true;
+	}
+	return false;
+}
+
+/* A registered write overlapping @r is not on the local disk yet. */
+static bool halo_blk_local_busy(struct halo_blk_conn *conn, const struct halo_blk_range *r)
 {
 	bool ret;
 
 	spin_lock(&conn->ilock);
-	ret = conn->applying.end && halo_blk_overlaps(&conn->applying, r->start, r->end);
+	ret = halo_blk_local_busy_locked(conn, r);
+	spin_unlock(&conn->ilock);
+	return ret;
+}
+
+/* Under ilock: a new write of @r must wait (see halo_blk_repl_register()). */
+static bool halo_blk_register_blocked(struct halo_blk_conn *conn,
+				      const struct halo_blk_range *r)
+{
+	lockdep_assert_held(&conn->ilock);
+	return (conn->applying.end &&
+		halo_blk_overlaps(&conn->applying, r->start, r->end)) ||
+	       halo_blk_local_busy_locked(conn, r);
+}
+
+static bool halo_blk_may_register(struct halo_blk_conn *conn,
+				  const struct halo_blk_range *r)
+{
+	bool ret;
+
+	spin_lock(&conn->ilock);
+	ret = !halo_blk_register_blocked(conn, r);
 	spin_unlock(&conn->ilock);
 	return ret;
 }
 
 /*
- * With two primaries allowed, a write (with a range) is registered before
- * it reaches the local disk, after the peer's write it overlaps, if any,
- * is applied here and its ack queued.
+ * A write (with a range) is registered before it reaches the local disk,
+ * once the local disk has every earlier write it overlaps, and, with two
+ * primaries, once the peer's write it overlaps, if any, is applied here
+ * and its ack queued.
+ *
+ * The first is for one primary as much as for two: the peer applies
+ * writes one at a time in the order they are sent, but a disk may
+ * complete two overlapping writes it has at once in either order (the
+ * block layer promises none), and the two disks would then differ where
+ * both wrote. A write overlapping one still in flight is rare (a
+ * filesystem never issues one); it waits for that one's local
+ * completion, as DRBD makes conflicting writes wait.
  */
 void halo_blk_repl_register(struct halo_blk_dev *dev, struct request *rq)
 {
 	struct halo_blk_conn *conn = &dev->conn;
 	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
 
-	if (!READ_ONCE(conn->two_primaries) || req_op(rq) == REQ_OP_FLUSH ||
-	    !blk_rq_sectors(rq))
+	if (req_op(rq) == REQ_OP_FLUSH || !blk_rq_sectors(rq))
 		return;
 	req->iv.start = blk_rq_pos(rq);
 	req->iv.end = req->iv.start + blk_rq_sectors(rq);
 	for (;;) {
-		wait_event(conn->iwait, !halo_blk_applying(conn, &req->iv));
+		wait_event(conn->iwait, halo_blk_may_register(conn, &req->iv));
 		spin_lock(&conn->ilock);
-		if (!conn->applying.end ||
-		    !halo_blk_overlaps(&conn->applying, req->iv.start, req->iv.end))
+		if (!halo_blk_register_blocked(conn, &req->iv))
 			break;
 		spin_unlock(&conn->ilock);
 	}
@@ -269,24 +315,6 @@ void halo_blk_repl_local_done(struct halo_blk_dev *dev)
 {
 	if (wq_has_sleeper(&dev->conn.iwait))
 		wake_up_all(&dev->conn.iwait);
-}
-
-/* A registered write overlapping @r is not on the local disk yet. */
-static bool halo_blk_local_busy(struct halo_blk_conn *conn, const struct halo_blk_range *r)
-{
-	struct halo_blk_req *req;
-	bool ret = false;
-
-	spin_lock(&conn->ilock);
-	list_for_each_entry(req, &conn->writes, iv_entry) {
-		if (halo_blk_overlaps(&req->iv, r->start, r->end) &&
-		    !test_bit(HALO_BLK_REQ_LOCAL_DONE, &req->flags)) {
-			ret = true;
-			break;
-		}
-	}
-	spin_unlock(&conn->ilock);
-	return ret;
 }
 
 /*
