@@ -20,6 +20,11 @@
 #              its defaults otherwise; full sync timed, then fio
 # fio jobs: 4k randwrite QD1 (latency), 4k randwrite QD32 (IOPS), 1M
 # sequential write QD8 (throughput), all O_DIRECT through libaio.
+# Then, for halo and DRBD each, a full sync under load: 4k randwrite QD1
+# on the primary while a full sync to the peer runs (halo: reconnected
+# after the disconnected run; DRBD: invalidate-remote), the application's
+# latency and the sync's progress over the same seconds, each with its
+# defaults (halo's resync-min-rate 16 MiB/s, DRBD's c-min-rate 250 KiB/s).
 #
 # Prints one JSON document between BENCH-JSON-BEGIN and BENCH-JSON-END
 # (the console is how it leaves the guest).
@@ -101,6 +106,33 @@ def fio(dev, job):
     }
 
 
+def fio_under_sync(name, dev, start_sync, oos):
+    """fio QD1 on @dev while start_sync() starts a sync; @oos: bytes left."""
+    args = ["fio", "--name=load", f"--filename={dev}", "--direct=1",
+            "--ioengine=libaio", f"--size={FIO_MIB}M", "--time_based",
+            f"--runtime={RUNTIME + 4}", "--norandommap", "--randrepeat=0",
+            "--lat_percentiles=1", "--output-format=json", "--rw=randwrite",
+            "--bs=4k", "--iodepth=1"]
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+    time.sleep(1)
+    start_sync()
+    time.sleep(3)   # the sync is running, the application with it
+    o0, t0 = oos(), time.monotonic()
+    time.sleep(RUNTIME - 2)
+    o1, t1 = oos(), time.monotonic()
+    out = p.communicate()[0]
+    w = json.loads(out[out.index("{"):])["jobs"][0]["write"]
+    res = {
+        "iops": w["iops"],
+        "lat_us_mean": w["lat_ns"]["mean"] / 1000,
+        "lat_us_p99": w["lat_ns"]["percentile"]["99.000000"] / 1000,
+        "sync_mib_s": (o0 - o1) / (t1 - t0) / 2**20,
+    }
+    log("%-10s under sync: %6.0f IOPS lat %6.0f us (p99 %6.0f), sync %.2f MiB/s" % (
+        name, res["iops"], res["lat_us_mean"], res["lat_us_p99"], res["sync_mib_s"]))
+    return res
+
+
 def fio_all(name, dev):
     res = {}
     for job, spec in JOBS:
@@ -153,6 +185,13 @@ def halo(result):
     both("haloctl dev disconnect r0")
     result["fio"]["halo disconnected"] = fio_all("halo disc", "/dev/halo0")
 
+    # written alone: the next connection syncs the whole device
+    result["under_sync"] = {"halo": fio_under_sync(
+        "halo C", "/dev/halo0",
+        lambda: both("haloctl dev connect r0 peer {peer} protocol C"),
+        lambda: halo_show()["out-of-sync"])}
+    both("haloctl dev disconnect r0")
+
     run("haloctl dev secondary r0")
     both("haloctl dev destroy r0 && haloctl cluster destroy")
 
@@ -183,6 +222,9 @@ def drbd(result):
     log("drbd full sync: %d MiB in %.1f s, %.1f MiB/s" % (size >> 20, secs, size / secs / 2**20))
     result["drbd_version"] = drbd_state().splitlines()[0]
     result["fio"]["drbd C"] = fio_all("drbd C", "/dev/drbd0")
+    result["under_sync"]["drbd"] = fio_under_sync(
+        "drbd C", "/dev/drbd0", lambda: run("%s invalidate-remote 0" % DRBDSETUP),
+        lambda: int(re.search(r"oos:(\d+)", drbd_state()).group(1)) * 1024)
     run("%s secondary 0" % DRBDSETUP)
     both("%s down r0" % DRBDSETUP)
 
