@@ -634,6 +634,7 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 
 	halo_blk_sock_timeouts(sock, HALO_BLK_PING_INT, HALO_BLK_PING_INT);
 	while (!kthread_should_stop()) {
+		halo_blk_ack_idle(dev, sock);
 		ret = halo_blk_recv(sock, buf, HALO_P_HDR_LEN, true);
 		if (ret == -EAGAIN) {
 			if (pinged) {
@@ -641,7 +642,7 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 				return;
 			}
 			pinged = true;
-			if (halo_blk_ack_queue(dev, HALO_P_PING, NULL, 0))
+			if (halo_blk_ack_queue(dev, HALO_P_PING, NULL, 0, false))
 				break;
 			continue;
 		}
@@ -657,7 +658,7 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 			ret = halo_blk_recv_payload(sock, &hdr, buf, 0, 0, err, size);
 			if (ret > 0)
 				return;
-			if (ret || halo_blk_ack_queue(dev, HALO_P_PING_ACK, NULL, 0))
+			if (ret || halo_blk_ack_queue(dev, HALO_P_PING_ACK, NULL, 0, false))
 				goto lost;
 			break;
 		case HALO_P_DATA:

@@ -111,7 +111,8 @@ void halo_blk_repl_register(struct halo_blk_dev *dev, struct request *rq);
 void halo_blk_repl_unregister(struct halo_blk_dev *dev, struct request *rq);
 void halo_blk_repl_local_done(struct halo_blk_dev *dev);
 int halo_blk_ack_queue(struct halo_blk_dev *dev, enum halo_p_type type,
-		       const void *payload, u32 len);
+		       const void *payload, u32 len, bool batch);
+void halo_blk_ack_idle(struct halo_blk_dev *dev, struct socket *sock);
 void halo_blk_ack_flush(struct halo_blk_dev *dev, bool nonblock);
 void halo_blk_ack_work(struct work_struct *work);
 int halo_blk_repl_ack(struct halo_blk_dev *dev, const struct halo_p_ack *a);

@@ -20,7 +20,8 @@
  * the local disk; what the peer lacks is for the resync to send).
  *
  * The receiver never waits for the socket: its acks and pings go into
- * ack_fifo, sent at once if send_lock is free and the socket has room,
+ * ack_fifo (acks in batches, see halo_blk_ack_queue()), sent at once if
+ * send_lock is free and the socket has room,
  * else by the next holder of send_lock (every sender empties the fifo
  * before its own frame) or by ack_work. With two primaries both sides send
  * data both ways; a receiver blocked on its own send_lock, held by a
@@ -169,11 +170,22 @@ static void halo_blk_ack_kick(struct halo_blk_dev *dev)
 }
 
 /*
- * A frame from the receiver. -ENOBUFS: the fifo is full, which a peer
- * that keeps to its queue depth cannot make it.
+ * Acks go in batches: while more of the peer's frames wait in the socket,
+ * an ack joins the fifo, and the batch goes when the receiver has read all
+ * there was (halo_blk_ack_idle()), or holds HALO_BLK_ACK_BATCH acks. A
+ * burst's acks then take one segment, not one each, and the peer one
+ * wake-up; a lone write's ack goes at once, and a batch delays an ack by
+ * the applying of a few writes at most.
+ */
+#define HALO_BLK_ACK_BATCH	8
+
+/*
+ * A frame from the receiver; @batch: it may wait for the receiver's next
+ * ones (above). -ENOBUFS: the fifo is full, which a peer that keeps to its
+ * queue depth cannot make it.
  */
 int halo_blk_ack_queue(struct halo_blk_dev *dev, enum halo_p_type type,
-		       const void *payload, u32 len)
+		       const void *payload, u32 len, bool batch)
 {
 	struct halo_blk_conn *conn = &dev->conn;
 	u8 frame[HALO_P_HDR_LEN + HALO_P_ACK_LEN];
@@ -190,8 +202,18 @@ int halo_blk_ack_queue(struct halo_blk_dev *dev, enum halo_p_type type,
 	 * frame, and must not find half of one there.
 	 */
 	kfifo_in(&conn->ack_fifo, frame, HALO_P_HDR_LEN + len);
-	halo_blk_ack_kick(dev);
+	if (!batch ||
+	    kfifo_len(&conn->ack_fifo) >= HALO_BLK_ACK_BATCH * (HALO_P_HDR_LEN + len))
+		halo_blk_ack_kick(dev);
 	return 0;
+}
+
+/* The receiver is about to read: a batch of acks goes if nothing waits. */
+void halo_blk_ack_idle(struct halo_blk_dev *dev, struct socket *sock)
+{
+	if (!kfifo_is_empty(&dev->conn.ack_fifo) &&
+	    skb_queue_empty_lockless(&sock->sk->sk_receive_queue))
+		halo_blk_ack_kick(dev);
 }
 
 /* What is queued from now on waits until write @seq is sent; under ilock. */
@@ -572,7 +594,7 @@ static int halo_blk_ack(struct halo_blk_dev *dev, enum halo_p_type type,
 	u8 buf[HALO_P_ACK_LEN];
 
 	halo_p_ack_encode(&a, buf);
-	return halo_blk_ack_queue(dev, type, buf, sizeof(buf));
+	return halo_blk_ack_queue(dev, type, buf, sizeof(buf), true);
 }
 
 /* Read @len bytes of a frame into pages of a new bio for @bdev. */
