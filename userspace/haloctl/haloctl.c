@@ -41,7 +41,7 @@ static void usage(FILE *f)
 		"       haloctl help\n"
 		"       haloctl [OPTIONS] monitor\n"
 		"       haloctl [OPTIONS] -b[atch] FILE\n"
-		"where  OBJECT  := { cluster | node | dev | module }\n"
+		"where  OBJECT  := { cluster | node | dev | lb | module }\n"
 		"       OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME |\n"
 		"                    -V[ersion] | -h[elp] }\n"
 		"\n"
@@ -56,7 +56,8 @@ static void usage(FILE *f)
 		"  cluster       this namespace's cluster instance: create, destroy, show\n"
 		"  node          the cluster's nodes: add, del, show\n"
 		"  dev           replicated block devices: create, destroy, primary,\n"
-		"                secondary, show\n"
+		"                secondary, connect, disconnect, show\n"
+		"  lb            IPVS services using ip_vs_halo's schedulers: show\n"
 		"  monitor       the current state, then one line per event\n"
 		"  module        the loaded halo module and this namespace's instance\n"
 		"  version       print haloctl's and the halo module's versions\n");
@@ -94,6 +95,7 @@ static const struct {
 	{ "cluster", do_cluster },
 	{ "node", do_node },
 	{ "dev", do_dev },
+	{ "lb", do_lb },
 	{ "monitor", do_monitor },
 	{ "module", do_module },
 	{ "version", do_version },

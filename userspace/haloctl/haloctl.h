@@ -29,6 +29,7 @@ int do_module(int argc, char **argv);
 int do_cluster(int argc, char **argv);
 int do_node(int argc, char **argv);
 int do_dev(int argc, char **argv);
+int do_lb(int argc, char **argv);
 int do_monitor(int argc, char **argv);
 
 /* Largest key file accepted (the kernel's limit). */

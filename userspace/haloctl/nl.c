@@ -18,6 +18,12 @@
 
 int halo_nl_open(struct halo_nl *nl, const char *family, unsigned int version)
 {
+	return halo_nl_open_module(nl, family, version, family);
+}
+
+int halo_nl_open_module(struct halo_nl *nl, const char *family, unsigned int version,
+			const char *module)
+{
 	int one = 1;
 	int ret;
 
@@ -43,7 +49,7 @@ int halo_nl_open(struct halo_nl *nl, const char *family, unsigned int version)
 	if (nl->family < 0) {
 		if (nl->family == -NLE_OBJ_NOTFOUND)
 			errorf("the %s kernel module is not loaded (no generic netlink family \"%s\"); load it with 'modprobe %s' or insmod",
-			       family, family, family);
+			       module, family, module);
 		else
 			errorf("cannot look up the \"%s\" netlink family: %s",
 			       family, nl_geterror(nl->family));
@@ -84,6 +90,7 @@ struct request {
 	void *arg;
 	int err;
 	int done;
+	int quiet;	/* an error not to print */
 };
 
 static int on_valid(struct nl_msg *msg, void *arg)
@@ -124,6 +131,8 @@ static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 	(void)nla;
 	req->err = e->error;
 	req->done = 1;
+	if (e->error && e->error == req->quiet)
+		return NL_STOP;
 
 	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
 		off = sizeof(*e);
@@ -151,7 +160,15 @@ static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 int halo_nl_request(struct halo_nl *nl, struct nl_msg *msg,
 		    int (*cb)(struct nl_msg *msg, void *arg), void *arg)
 {
-	struct request req = { .family = nl->name, .cb = cb, .arg = arg };
+	return halo_nl_request_quiet(nl, msg, cb, arg, 0);
+}
+
+int halo_nl_request_quiet(struct halo_nl *nl, struct nl_msg *msg,
+			  int (*cb)(struct nl_msg *msg, void *arg), void *arg,
+			  int quiet)
+{
+	struct request req = { .family = nl->name, .cb = cb, .arg = arg,
+			       .quiet = quiet };
 	struct nl_cb *nlcb;
 	int ret;
 
@@ -183,5 +200,5 @@ int halo_nl_request(struct halo_nl *nl, struct nl_msg *msg,
 		}
 	}
 	nl_cb_put(nlcb);
-	return req.err;
+	return quiet && req.err == quiet ? 0 : req.err;
 }

@@ -22,6 +22,9 @@ struct halo_nl {
  * no permission, ...) and returns a negative errno.
  */
 int halo_nl_open(struct halo_nl *nl, const char *family, unsigned int version);
+/* ... naming @module in the error when the family is missing */
+int halo_nl_open_module(struct halo_nl *nl, const char *family, unsigned int version,
+			const char *module);
 void halo_nl_close(struct halo_nl *nl);
 
 /* A request for @cmd; @flags adds e.g. NLM_F_DUMP. */
@@ -34,6 +37,10 @@ struct nl_msg *halo_nl_msg(struct halo_nl *nl, uint8_t cmd, int flags);
  */
 int halo_nl_request(struct halo_nl *nl, struct nl_msg *msg,
 		    int (*cb)(struct nl_msg *msg, void *arg), void *arg);
+/* ... where the kernel's error @quiet is no error: not printed, 0 */
+int halo_nl_request_quiet(struct halo_nl *nl, struct nl_msg *msg,
+			  int (*cb)(struct nl_msg *msg, void *arg), void *arg,
+			  int quiet);
 
 /* Reply policies of the "halo" family, shared by the objects and monitor. */
 extern struct nla_policy cluster_policy[];

@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# lb.sh's HTTP ends.
+#
+#   lb_http.py serve ADDR PORT NAME      answer every request with NAME
+#   lb_http.py get VIP PORT N [SRC...]   N requests (from each SRC address
+#                                        in turn, if given, else from any);
+#                                        prints one line per request:
+#                                        "SRC NAME", NAME "-" if it failed
+import socket
+import socketserver
+import sys
+
+
+def serve(addr, port, name):
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self):
+            self.rfile.readline()
+            self.wfile.write(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s\n"
+                             % (len(name) + 1, name.encode()))
+
+    socketserver.ThreadingTCPServer.allow_reuse_address = True
+    with socketserver.ThreadingTCPServer((addr, int(port)), Handler) as s:
+        s.serve_forever()
+
+
+def get(vip, port, n, srcs):
+    out = []
+    for i in range(int(n)):
+        src = srcs[i % len(srcs)] if srcs else ""
+        name = "-"
+        try:
+            with socket.create_connection((vip, int(port)), timeout=1,
+                                          source_address=(src, 0)) as c:
+                c.sendall(b"GET / HTTP/1.0\r\n\r\n")
+                data = b""
+                while True:
+                    b = c.recv(4096)
+                    if not b:
+                        break
+                    data += b
+            name = data.split(b"\r\n\r\n", 1)[1].decode().strip() or "-"
+        except (OSError, IndexError):
+            pass
+        out.append("%s %s" % (src or "-", name))
+    print("\n".join(out), flush=True)
+
+
+if sys.argv[1] == "serve":
+    serve(*sys.argv[2:5])
+else:
+    get(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:])
