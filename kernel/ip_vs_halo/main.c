@@ -68,8 +68,9 @@ struct halo_lb_svc {
 	struct rcu_head rcu;
 };
 
+/* the services using these schedulers, for halo's notifier */
 static LIST_HEAD(halo_lb_svcs);
-static DEFINE_MUTEX(halo_lb_lock);
+static DEFINE_MUTEX(halo_lb_lock);	/* guards halo_lb_svcs */
 
 /* -- the tables ----------------------------------------------------------- */
 
@@ -125,20 +126,28 @@ static u32 halo_lb_node_of(struct net *net, const struct ip_vs_dest *dest, bool 
 	return node;
 }
 
+/* A rebuild's working memory, kvmalloc'ed: too large for the stack. */
+struct halo_lb_build {
+	struct halo_lb_scratch scratch;
+	struct halo_lb_dest d[HALO_LB_MAX_DESTS];
+	struct halo_lb_key keys[HALO_LB_MAX_DESTS];
+	u32 w[HALO_LB_MAX_DESTS];	/* now, 0 if it may not be chosen */
+	u32 wall[HALO_LB_MAX_DESTS];	/* IPVS's last weight */
+	u16 wrr[HALO_LB_WRR_MAX];
+};
+
 /* Build @s's table from its servers and the view, and publish it. */
 static int halo_lb_rebuild(struct halo_lb_svc *s, bool gone)
 {
-	struct halo_lb_scratch *scratch = NULL;
-	struct halo_lb_tab *t, *old;
-	struct halo_lb_key *keys = NULL;
+	struct halo_lb_tab *t = NULL, *old;
+	struct halo_lb_build *b;
 	struct ip_vs_dest *dest;
-	u32 *w = NULL, *wall = NULL;
 	unsigned int n = 0, i;
 	int ret = -ENOMEM;
 
 	lockdep_assert_held(&s->lock);
-	t = kvzalloc(struct_size(t, d, HALO_LB_MAX_DESTS), GFP_KERNEL);
-	if (!t)
+	b = kvmalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
 		goto out;
 	rcu_read_lock();
 	list_for_each_entry_rcu(dest, &s->svc->destinations, n_list) {
@@ -147,50 +156,52 @@ static int halo_lb_rebuild(struct halo_lb_svc *s, bool gone)
 					    HALO_LB_MAX_DESTS);
 			break;
 		}
-		t->d[n].dest = dest;
-		halo_lb_key_of(dest, &t->d[n].key);
+		b->d[n].dest = dest;
+		halo_lb_key_of(dest, &b->d[n].key);
 		n++;
 	}
 	rcu_read_unlock();
-	t->n = n;
 	/* the order servers were added in must not matter (halo_mh) */
-	sort(t->d, n, sizeof(t->d[0]), halo_lb_dest_cmp, NULL);
+	sort(b->d, n, sizeof(b->d[0]), halo_lb_dest_cmp, NULL);
 
+	t = kvzalloc(struct_size(t, d, n), GFP_KERNEL);
+	if (!t)
+		goto out;
+	t->n = n;
+	memcpy(t->d, b->d, n * sizeof(t->d[0]));
 	t->ok = kcalloc(max(n, 1U), sizeof(*t->ok), GFP_KERNEL);
-	w = kcalloc(max(n, 1U), sizeof(*w), GFP_KERNEL);
-	wall = kcalloc(max(n, 1U), sizeof(*wall), GFP_KERNEL);
-	keys = kcalloc(max(n, 1U), sizeof(*keys), GFP_KERNEL);
-	scratch = kvmalloc(sizeof(*scratch), GFP_KERNEL);
-	if (!t->ok || !w || !wall || !keys || !scratch)
+	if (!t->ok)
 		goto out;
 	for (i = 0; i < n; i++) {
 		dest = t->d[i].dest;
 		t->d[i].node = halo_lb_node_of(s->net, dest, gone);
 		t->ok[i] = !t->d[i].node || halo_node_in_view(s->net, t->d[i].node) == 1;
-		w[i] = t->ok[i] ? max(atomic_read(&dest->weight), 0) : 0;
-		wall[i] = max(atomic_read(&dest->last_weight), 0);
-		keys[i] = t->d[i].key;
+		b->w[i] = t->ok[i] ? max(atomic_read(&dest->weight), 0) : 0;
+		b->wall[i] = max(atomic_read(&dest->last_weight), 0);
+		b->keys[i] = t->d[i].key;
 	}
 
 	switch (s->kind) {
 	case HALO_LB_WRR:
-		t->wrr = kvmalloc_array(HALO_LB_WRR_MAX, sizeof(*t->wrr), GFP_KERNEL);
+		t->wrr_len = halo_lb_swrr(b->w, n, b->wrr, HALO_LB_WRR_MAX, &b->scratch);
+		t->wrr = kvmalloc_array(max(t->wrr_len, 1U), sizeof(*t->wrr), GFP_KERNEL);
 		if (!t->wrr)
 			goto out;
-		t->wrr_len = halo_lb_swrr(w, n, t->wrr, HALO_LB_WRR_MAX, scratch);
+		memcpy(t->wrr, b->wrr, t->wrr_len * sizeof(*t->wrr));
 		break;
 	case HALO_LB_MH:
 		t->mh_all = kvmalloc_array(HALO_LB_MH_SIZE, sizeof(u16), GFP_KERNEL);
 		t->mh_live = kvmalloc_array(HALO_LB_MH_SIZE, sizeof(u16), GFP_KERNEL);
 		if (!t->mh_all || !t->mh_live)
 			goto out;
-		halo_lb_maglev(keys, wall, n, t->mh_all, HALO_LB_MH_SIZE, scratch);
-		if (!halo_lb_maglev(keys, w, n, t->mh_live, HALO_LB_MH_SIZE, scratch)) {
+		halo_lb_maglev(b->keys, b->wall, n, t->mh_all, HALO_LB_MH_SIZE, &b->scratch);
+		if (!halo_lb_maglev(b->keys, b->w, n, t->mh_live, HALO_LB_MH_SIZE,
+				    &b->scratch)) {
 			kvfree(t->mh_live);
 			t->mh_live = NULL;
 		}
 		for (i = 0; i < n; i++)
-			t->ok[i] = t->ok[i] && w[i];
+			t->ok[i] = t->ok[i] && b->w[i];
 		break;
 	case HALO_LB_WLC:
 		break;
@@ -205,10 +216,7 @@ out:
 		pr_warn_ratelimited("out of memory: a service keeps its previous table\n");
 	if (t)
 		halo_lb_tab_free(&t->rcu);
-	kvfree(scratch);
-	kfree(keys);
-	kfree(wall);
-	kfree(w);
+	kvfree(b);
 	return ret;
 }
 
