@@ -24,7 +24,6 @@
 
 #define LB_MAX_NODES	64
 #define LB_MAX_LINKS	8
-#define LB_MAX_SVCS	256
 
 static void lb_usage(FILE *f)
 {
@@ -59,8 +58,8 @@ struct lb_svc {
 	char sched[IP_VS_SCHEDNAME_MAXLEN];
 };
 
-static struct lb_svc svcs[LB_MAX_SVCS];
-static int n_svcs;
+static struct lb_svc *svcs;	/* as many as IPVS has */
+static int n_svcs, cap_svcs;
 
 static int collect_node(struct nl_msg *msg, void *arg)
 {
@@ -140,7 +139,7 @@ static struct nla_policy ipvs_stats_policy[IPVS_STATS_ATTR_MAX + 1] = {
 static int collect_svc(struct nl_msg *msg, void *arg)
 {
 	struct nlattr *tb[IPVS_CMD_ATTR_MAX + 1], *s[IPVS_SVC_ATTR_MAX + 1];
-	struct lb_svc *v;
+	struct lb_svc *v, *more;
 	const char *name;
 
 	(void)arg;
@@ -152,8 +151,17 @@ static int collect_svc(struct nl_msg *msg, void *arg)
 		return NL_SKIP;
 	name = nla_get_string(s[IPVS_SVC_ATTR_SCHED_NAME]);
 	/* only ip_vs_halo's */
-	if (strncmp(name, "halo_", 5) || n_svcs == LB_MAX_SVCS)
+	if (strncmp(name, "halo_", 5))
 		return NL_OK;
+	if (n_svcs == cap_svcs) {
+		more = realloc(svcs, (cap_svcs ? 2 * cap_svcs : 16) * sizeof(*svcs));
+		if (!more) {
+			errorf("out of memory");
+			return -ENOMEM;
+		}
+		svcs = more;
+		cap_svcs = cap_svcs ? 2 * cap_svcs : 16;
+	}
 	v = &svcs[n_svcs++];
 	memset(v, 0, sizeof(*v));
 	v->af = nla_get_u16(s[IPVS_SVC_ATTR_AF]);
