@@ -91,11 +91,10 @@ static bool halo_blk_gate_close(struct halo_blk_conn *conn)
  * /dev/haloN has application I/O, it is held to resync-min-rate instead, so
  * that the application's requests do not queue behind resync chunks on the
  * disks and the link, or wait at the gate; when the application goes
- * quiet, the resync takes everything again within a second. resync-max-rate caps
- * it always. As DRBD's c-min-rate, with two differences: halo's fills the
- * link when nothing else needs it (DRBD's default caps a resync near
- * 100 MiB/s), and its floor is 16 MiB/s, not 250 KiB/s (DRBD's resyncs
- * crawl under a busy application).
+ * quiet, the resync takes everything again within a second.
+ * resync-max-rate caps it always. The idea of DRBD's c-min-rate, with a
+ * fixed pace instead of its controller, and no cap when nothing else needs
+ * the link (DRBD's c-max-rate defaults to 100 MiB/s).
  *
  * The application's requests are on the source: a sync target is never
  * primary. Chunks are paced, not bursts: one goes at least its size over
