@@ -28,7 +28,9 @@ is 1 r0 connection StandAlone || fail "a refused connect changed the state"
 
 mib=$((1 << 20))
 now_ns() { date +%s%N; }
-oos() { dev_json 1 r0 out-of-sync; }	# the source's bytes still to sync
+# the source's bytes still to sync: from sysfs, which a slow guest (the
+# debug kernel) reads at once, where haloctl and python take seconds
+oos() { cat /sys/block/halo0/halo/out_of_sync; }
 
 # synced_within SECS LIMIT WHAT: over about SECS seconds, node 1's resync
 # may move LIMIT bytes per second at most, plus the chunks in flight at the
@@ -40,7 +42,6 @@ synced_within()
 	t0=$(now_ns); o0=$(oos)
 	sleep "$1"
 	o1=$(oos); t1=$(now_ns)
-	[ "$o1" != - ] && [ "$o0" != - ] || fail "$3: no resync running ($o0, $o1)"
 	[ "$o1" != 0 ] || fail "$3: the whole sync finished within ${1}s: not held to the rate"
 	synced=$((o0 - o1))
 	allowed=$((($2 * (t1 - t0)) / 1000000000 + 5 * mib))
@@ -61,7 +62,10 @@ hctl 1 dev primary r0 force || fail "force node 1 primary"
 wait_for 20 is 1 r0 connection SyncSource || fail "no sync: $(hctl 1 dev show r0)"
 sleep 1
 synced_within 5 $((4 * mib)) "resync-max-rate 4M"
-is 1 r0 resync-throttled False || fail "held back with no application I/O"
+# held back: no; or, on a slow guest, the sync is already over
+t=$(dev_json 1 r0 resync-throttled)
+[ "$t" = False ] || { [ "$t" = - ] && [ "$(oos)" = 0 ]; } ||
+	fail "held back with no application I/O (resync-throttled $t)"
 
 # -- resync-min-rate: the application writes, the sync keeps 2 MiB/s --
 hctl 1 dev disconnect r0 && hctl 2 dev disconnect r0 || fail "disconnect"
@@ -69,11 +73,16 @@ fio --name=app --filename=/dev/halo0 --rw=randwrite --bs=4k --direct=1 \
 	--ioengine=libaio --iodepth=1 --time_based --runtime=120 \
 	--output="$dir/fio" &
 fio_pid=$!
-sleep 1
+# fio writing before the sync starts (a slow guest takes seconds to start it)
+writes() { awk '{ print $5 }' /sys/block/halo0/stat; }
+w0=$(writes)
+wait_for 60 eval '[ "$(writes)" -gt $((w0 + 20)) ]' || fail "fio does not write: $(cat "$dir/fio")"
 hctl 1 dev connect r0 peer 2 resync-min-rate 2M || fail "connect node 1 again"
 hctl 2 dev connect r0 peer 1 || fail "connect node 2 again"
 wait_for 20 is 1 r0 connection SyncSource || fail "no sync: $(hctl 1 dev show r0)"
-is 1 r0 resync-throttled True || fail "not held back under application I/O: $(hctl 1 dev show r0)"
+# the flag is set when the first chunk is paced
+wait_for 10 is 1 r0 resync-throttled True ||
+	fail "not held back under application I/O: $(hctl 1 dev show r0)"
 sleep 1
 synced_within 6 $((2 * mib)) "resync-min-rate 2M under fio"
 is 1 r0 resync-throttled True || fail "not held back under application I/O at the end"
