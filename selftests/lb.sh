@@ -74,9 +74,15 @@ for n in 2 3 4; do
 	on "$n" python3 "$here/lb_http.py" serve "$(node_addr "$n")" 80 "$n" &
 	srv_pids+=($!)
 done
+# Each request of get() from a source port no earlier one used: a port
+# used again while IPVS still holds the old connection (its CLOSE state
+# lasts 10 s, TIME_WAIT 2 min) may be given the old server, not scheduled,
+# and the exact shares below would be off by one.
+sport=20000
 get()	# get N [SRC...]: N requests to the VIP, "SRC NODE" lines
 {
-	ip netns exec "$client" python3 "$here/lb_http.py" get $vip 80 "$@"
+	LB_SPORT=$sport ip netns exec "$client" python3 "$here/lb_http.py" get $vip 80 "$@"
+	sport=$((sport + $1))
 }
 share()	# share FILE: how many requests each of nodes 2 3 4 answered, and failed
 {

@@ -7,7 +7,10 @@
 #   lb_http.py get VIP PORT N [SRC...]   N requests (from each SRC address
 #                                        in turn, if given, else from any);
 #                                        prints one line per request:
-#                                        "SRC NAME", NAME "-" if it failed
+#                                        "SRC NAME", NAME "-" if it failed;
+#                                        with LB_SPORT set, request i comes
+#                                        from source port LB_SPORT + i
+import os
 import socket
 import socketserver
 import sys
@@ -27,12 +30,13 @@ def serve(addr, port, name):
 
 def get(vip, port, n, srcs):
     out = []
+    sport = int(os.environ.get("LB_SPORT", "0"))
     for i in range(int(n)):
         src = srcs[i % len(srcs)] if srcs else ""
         name = "-"
         try:
             with socket.create_connection((vip, int(port)), timeout=1,
-                                          source_address=(src, 0)) as c:
+                                          source_address=(src, sport + i if sport else 0)) as c:
                 c.sendall(b"GET / HTTP/1.0\r\n\r\n")
                 data = b""
                 while True:
