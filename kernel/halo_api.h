@@ -35,6 +35,11 @@ struct halo_view_info {
 int halo_view_get(struct net *net, struct halo_view_info *view);
 /* 1: the node is a member of the installed view; 0: it is not. */
 int halo_node_in_view(struct net *net, u32 node_id);
+/*
+ * 1: the node is in standby (haloctl node standby): it takes no new work;
+ * 0: it is not; -ENOENT: no instance, or no such node.
+ */
+int halo_node_standby(struct net *net, u32 node_id);
 /* 1: quorate; 0: not. */
 int halo_quorate(struct net *net);
 /* The node that has @addr (AF_INET or AF_INET6; port ignored) on a link. */
@@ -59,6 +64,7 @@ enum halo_event {
 	HALO_EVENT_QUORUM,	/* quorate changed */
 	HALO_EVENT_CONFIG,	/* a node was added or removed */
 	HALO_EVENT_DESTROY,	/* the instance is going away */
+	HALO_EVENT_STANDBY,	/* a node went in or out of standby */
 };
 
 struct halo_event_info {

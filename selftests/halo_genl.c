@@ -602,6 +602,62 @@ TEST_F(cluster, node_add_refuses_bad_values)
 	EXPECT_EQ(0, self->r.error);
 }
 
+TEST_F(cluster, node_set_refuses_bad_values)
+{
+	struct nlmsghdr *nlh;
+
+	create(self, &self->r);
+	ASSERT_EQ(0, self->r.error);
+	nlh = node_add_msg(self, 2);
+	put_ipv4(nlh, 2);
+	mnl_attr_put_u8(nlh, HALO_A_NODE_STANDBY, 1);
+	nl_talk(&self->nl, nlh, &self->r);
+	EXPECT_EQ(-EINVAL, self->r.error);
+	EXPECT_STREQ("standby is set with node-set", self->r.extack);
+	nlh = node_add_msg(self, 2);
+	put_ipv4(nlh, 2);
+	nl_talk(&self->nl, nlh, &self->r);
+	ASSERT_EQ(0, self->r.error);
+
+	nlh = cmd(self, HALO_CMD_NODE_SET);
+	mnl_attr_put_u32(nlh, HALO_A_NODE_ID, 2);
+	nl_talk(&self->nl, nlh, &self->r);
+	EXPECT_EQ(-EINVAL, self->r.error);
+	EXPECT_STREQ("nothing to set (standby is what node-set sets)", self->r.extack);
+
+	nlh = cmd(self, HALO_CMD_NODE_SET);
+	mnl_attr_put_u32(nlh, HALO_A_NODE_ID, 2);
+	mnl_attr_put_u8(nlh, HALO_A_NODE_STANDBY, 2);
+	nl_talk(&self->nl, nlh, &self->r);
+	EXPECT_EQ(-ERANGE, self->r.error);
+	EXPECT_NE(0, self->r.extack[0]) TH_LOG("no extack for standby 2");
+
+	nlh = cmd(self, HALO_CMD_NODE_SET);
+	mnl_attr_put_u32(nlh, HALO_A_NODE_ID, 2);
+	mnl_attr_put_u8(nlh, HALO_A_NODE_STANDBY, 1);
+	mnl_attr_put_strz(nlh, HALO_A_NODE_NAME, "other");
+	nl_talk(&self->nl, nlh, &self->r);
+	EXPECT_EQ(-EINVAL, self->r.error);
+	EXPECT_STREQ("name cannot be changed (delete the node and add it again)",
+		     self->r.extack);
+
+	nlh = cmd(self, HALO_CMD_NODE_SET);
+	mnl_attr_put_u32(nlh, HALO_A_NODE_ID, 9);
+	mnl_attr_put_u8(nlh, HALO_A_NODE_STANDBY, 1);
+	nl_talk(&self->nl, nlh, &self->r);
+	EXPECT_EQ(-ENOENT, self->r.error);
+	EXPECT_STREQ("no node with this id", self->r.extack);
+
+	/* node 1, the local one, is not configured: no one to tell */
+	nlh = cmd(self, HALO_CMD_NODE_SET);
+	mnl_attr_put_u32(nlh, HALO_A_NODE_ID, 2);
+	mnl_attr_put_u8(nlh, HALO_A_NODE_STANDBY, 1);
+	nl_talk(&self->nl, nlh, &self->r);
+	EXPECT_EQ(-EAGAIN, self->r.error);
+	EXPECT_STREQ("the local node is not configured: it cannot tell the others",
+		     self->r.extack);
+}
+
 TEST_F(cluster, unprivileged_create_gets_eperm)
 {
 	int status;

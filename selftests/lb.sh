@@ -7,7 +7,8 @@
 # exact shares; a node cut off gets no connection once the view lacks
 # it, and its share again when it is back; halo_mh's flows: only the
 # flows of a node that left move, and the order servers were added in
-# does not matter; the cluster instance destroyed and halo's unload
+# does not matter; a node in standby gets no new connection while its
+# open one completes; the cluster instance destroyed and halo's unload
 # asked for under live services.
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -48,7 +49,7 @@ chmod +x "$dir/modprobe"
 cluster_setup 4 1 || fail "cluster setup"
 trap cleanup EXIT
 echo "$dir/modprobe" >/proc/sys/kernel/modprobe
-wait_for 20 views_agree "1 2 3 4" 1,2,3,4 true || fail "no view of four: $(view 1)"
+wait_for 60 views_agree "1 2 3 4" 1,2,3,4 true || fail "no view of four: $(view 1)"
 
 # the client: 203.0.113.2 and 1000 addresses of 10.98.0.0/16 (halo_mh's flows)
 ip netns add "$client" || fail "client namespace"
@@ -71,7 +72,7 @@ on 1 ip addr add $vip/24 dev cl && on 1 ip addr add 10.98.255.254/16 dev cl &&
 for n in 2 3 4; do
 	# NAT: the answers go back through the director
 	on "$n" ip route add default via "$(node_addr 1)" || fail "route on node $n"
-	on "$n" python3 "$here/lb_http.py" serve "$(node_addr "$n")" 80 "$n" &
+	LB_RELEASE=$dir/release on "$n" python3 "$here/lb_http.py" serve "$(node_addr "$n")" 80 "$n" &
 	srv_pids+=($!)
 done
 # Each request of get() from a source port no earlier one used: a port
@@ -96,7 +97,8 @@ servers_up()
 		on "$n" ss -Hltn "sport = :80" | grep -q . || return 1
 	done
 }
-wait_for 20 servers_up || fail "the HTTP servers are not up"
+# python starts in seconds on a debug kernel, more when it shares the host
+wait_for 120 servers_up || fail "the HTTP servers are not up"
 
 # -- halo_wrr: weights 2, 3, 4 --
 on 1 ipvsadm -A -t $vip:80 -s halo_wrr || fail "ipvsadm -s halo_wrr (module autoload)"
@@ -146,7 +148,7 @@ ip netns exec "$client" python3 "$here/lb_http.py" get $vip 80 100000 >/dev/null
 busy=$!
 sleep 1
 node_down 3
-wait_for 10 views_agree "1 2 4" 1,2,4 true || fail "node 3 not out of the view: $(view 1)"
+wait_for 30 views_agree "1 2 4" 1,2,4 true || fail "node 3 not out of the view: $(view 1)"
 kill $busy 2>/dev/null
 wait $busy 2>/dev/null
 before=$(conns 3)
@@ -163,7 +165,7 @@ ip netns exec "$client" python3 "$here/lb_http.py" get $vip 84 30 >"$dir/wlc"
 	fail "2 and 4 did not share 90 requests 2:4: $(share "$dir/cut"): $(cut -d" " -f2 "$dir/cut" | tr -d "\n")"
 echo "ok: node 3 out of the view: no new connection (IPVS's count stays $before); 2 and 4 share 2:4; halo_wlc skips it too; lb show says so"
 node_up 3
-wait_for 20 views_agree "1 2 3 4" 1,2,3,4 true || fail "node 3 not back: $(view 1)"
+wait_for 60 views_agree "1 2 3 4" 1,2,3,4 true || fail "node 3 not back: $(view 1)"
 get 900 >"$dir/back"
 [ "$(share "$dir/back")" = "200 300 400 0" ] ||
 	fail "after node 3 came back: $(share "$dir/back")"
@@ -190,7 +192,7 @@ cmp -s "$dir/mh81" "$dir/mh82" ||
 	fail "two halo_mh tables of the same servers added in other orders differ for $(diff "$dir/mh81" "$dir/mh82" | grep -c '^<') flows"
 echo "ok: halo_mh: 1000 flows, the same server whatever order the servers were added in ($(share "$dir/mh81"))"
 node_down 3
-wait_for 10 views_agree "1 2 4" 1,2,4 true || fail "node 3 not out of the view: $(view 1)"
+wait_for 30 views_agree "1 2 4" 1,2,4 true || fail "node 3 not out of the view: $(view 1)"
 mh 81 >"$dir/mh81-cut"
 paste -d' ' "$dir/mh81" "$dir/mh81-cut" | awk '
 	$2 != "3" && $2 != $4 { kept_not++ }
@@ -202,10 +204,46 @@ read -r kept_not stuck to2 to4 <"$dir/moved"
 [ "$stuck" = 0 ] || fail "halo_mh: $stuck flows of node 3 were not moved"
 [ "$to2" -gt 0 ] && [ "$to4" -gt 0 ] || fail "halo_mh: node 3's flows all went to one node ($to2, $to4)"
 node_up 3
-wait_for 20 views_agree "1 2 3 4" 1,2,3,4 true || fail "node 3 not back: $(view 1)"
+wait_for 60 views_agree "1 2 3 4" 1,2,3,4 true || fail "node 3 not back: $(view 1)"
 mh 81 >"$dir/mh81-back"
 cmp -s "$dir/mh81" "$dir/mh81-back" || fail "halo_mh: node 3 back, but flows are not where they were"
 echo "ok: halo_mh: node 3 left: only its flows moved ($to2 to node 2, $to4 to node 4); back: every flow where it was"
+
+# -- standby: node 4, said on node 2, while a request is open at node 4 --
+slow_src=$(awk '$2 == "4" { print $1; exit }' "$dir/mh81")
+LB_PATH=/slow LB_TIMEOUT=60 ip netns exec "$client" \
+	python3 "$here/lb_http.py" get $vip 81 1 "$slow_src" >"$dir/slow" &
+slow=$!
+open_at_4()
+{
+	on 4 ss -Htn state established "sport = :80" | grep -q .
+}
+wait_for 30 open_at_4 || fail "the slow request is not open at node 4"
+before=$(conns 4)
+hctl 2 node standby 4 on || fail "node standby 4 on, on node 2"
+wait_for 30 eval '[ "$(lbshow 80 "$(node_addr 4)" standby)" = true ]' ||
+	fail "the director does not see node 4 in standby: $(hctl 1 lb show)"
+[ "$(lbshow 80 "$(node_addr 4)" in-view)" = true ] || fail "node 4 left the view"
+open_at_4 || fail "the slow request at node 4 was cut when it went in standby"
+get 90 >"$dir/standby"
+[ "$(share "$dir/standby")" = "36 54 0 0" ] ||
+	fail "with node 4 in standby, 90 requests: $(share "$dir/standby") (nodes 2 3 4, failed; want 36 54 0 0)"
+[ "$(conns 4)" = "$before" ] ||
+	fail "IPVS gave node 4 connections in standby: $before, then $(conns 4)"
+moved=$(ip netns exec "$client" python3 "$here/lb_http.py" get $vip 81 1 "$slow_src")
+case $moved in *" 2" | *" 3") ;; *) fail "halo_mh: a new flow from $slow_src still went to $moved" ;; esac
+touch "$dir/release"
+wait $slow
+[ "$(cat "$dir/slow")" = "$slow_src 4" ] ||
+	fail "the request open at node 4 when it went in standby: \"$(cat "$dir/slow")\", want node 4's answer"
+echo "ok: node 4 in standby (said on node 2): 90 requests 36/54/0, IPVS's count for it stays $before, halo_mh moves its flow; its open request completed"
+hctl 3 node standby 4 off || fail "node standby 4 off, on node 3"
+wait_for 30 eval '[ "$(lbshow 80 "$(node_addr 4)" standby)" = false ]' ||
+	fail "the director does not see node 4 out of standby"
+get 900 >"$dir/active"
+[ "$(share "$dir/active")" = "200 300 400 0" ] ||
+	fail "node 4 out of standby (said on node 3): $(share "$dir/active")"
+echo "ok: node 4 out of standby (said on node 3): 200/300/400 again"
 
 # -- the cluster instance destroyed, halo's unload asked for, under live services --
 hctl 1 cluster destroy || fail "cluster destroy on the director"

@@ -4,22 +4,31 @@
 # lb.sh's HTTP ends.
 #
 #   lb_http.py serve ADDR PORT NAME      answer every request with NAME
+#                                        (GET /slow: once the file named by
+#                                        LB_RELEASE exists, at most 120 s)
 #   lb_http.py get VIP PORT N [SRC...]   N requests (from each SRC address
 #                                        in turn, if given, else from any);
 #                                        prints one line per request:
 #                                        "SRC NAME", NAME "-" if it failed;
 #                                        with LB_SPORT set, request i comes
-#                                        from source port LB_SPORT + i
+#                                        from source port LB_SPORT + i;
+#                                        LB_PATH (/) is what it asks for,
+#                                        LB_TIMEOUT (1 s) how long it waits
 import os
 import socket
 import socketserver
 import sys
+import time
 
 
 def serve(addr, port, name):
     class Handler(socketserver.StreamRequestHandler):
         def handle(self):
-            self.rfile.readline()
+            if self.rfile.readline().split()[1:2] == [b"/slow"]:
+                for _ in range(1200):
+                    if os.path.exists(os.environ.get("LB_RELEASE", "/")):
+                        break
+                    time.sleep(0.1)
             self.wfile.write(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s\n"
                              % (len(name) + 1, name.encode()))
 
@@ -31,13 +40,15 @@ def serve(addr, port, name):
 def get(vip, port, n, srcs):
     out = []
     sport = int(os.environ.get("LB_SPORT", "0"))
+    path = os.environ.get("LB_PATH", "/").encode()
+    timeout = float(os.environ.get("LB_TIMEOUT", "1"))
     for i in range(int(n)):
         src = srcs[i % len(srcs)] if srcs else ""
         name = "-"
         try:
-            with socket.create_connection((vip, int(port)), timeout=1,
+            with socket.create_connection((vip, int(port)), timeout=timeout,
                                           source_address=(src, sport + i if sport else 0)) as c:
-                c.sendall(b"GET / HTTP/1.0\r\n\r\n")
+                c.sendall(b"GET %s HTTP/1.0\r\n\r\n" % path)
                 data = b""
                 while True:
                     b = c.recv(4096)

@@ -151,12 +151,23 @@ nodes_setup()
 }
 
 # nft rule handles are looked up by the comment each rule carries.
+# A cut drops IP, not neighbour resolution: with ARP replies and ND adverts
+# dropped too, a one-way cut becomes two-way once the other side's entry
+# expires (30 s, sooner on a loaded guest), and a test of one direction
+# would depend on how fast it runs.
 _cut_rule()
 {
-	local from=$1 to=$2 l=$3
+	local from=$1 to=$2 l=$3 c
+
+	c="\"cut-$from-$to-$l\""	# not in the local line: expanded before it assigns
 
 	hub nft add rule bridge halo forward iifname "v$from.$l" \
-		oifname "v$to.$l" counter drop comment "\"cut-$from-$to-$l\""
+		oifname "v$to.$l" ether type arp accept comment "$c"
+	hub nft add rule bridge halo forward iifname "v$from.$l" \
+		oifname "v$to.$l" icmpv6 type '{ nd-neighbor-solicit, nd-neighbor-advert }' \
+		accept comment "$c"
+	hub nft add rule bridge halo forward iifname "v$from.$l" \
+		oifname "v$to.$l" counter drop comment "$c"
 }
 
 _uncut_rule()
@@ -258,6 +269,8 @@ wait_for()
 #   cluster_setup N [LINKS] [CREATE-ARGS...]   nodes_setup, then a cluster
 #                      "test" on every node, every node knowing every other
 #                      on every link, with a shared key
+#   cluster_start I [CREATE-ARGS...]   node I's instance again, as
+#                      cluster_setup made it (after a cluster destroy)
 #   cluster_node_add I J   on node I, add node J (all links)
 #   view I             print node I's view: "EPOCH QUORATE MEMBER,MEMBER,..."
 #   views_agree "I J ..." MEMBERS QUORATE   every listed node shows one
@@ -292,7 +305,7 @@ cluster_node_add()
 
 cluster_setup()
 {
-	local n=$1 links=${2:-1} i j
+	local n=$1 links=${2:-1} i
 
 	shift 2
 	nodes_setup "$n" "$links" || return 1
@@ -301,14 +314,23 @@ cluster_setup()
 	log "cluster: $n nodes, create args: $*"
 	# one haloctl per node (-batch): a debug kernel takes seconds to start
 	# a process, and 16 nodes know 256 nodes between them
+	HALO_NODES=$n
 	for i in $(seq "$n"); do
-		{
-			echo cluster create test node-id "$i" key-file "$HALO_KEY" "$@"
-			for j in $(seq "$n"); do
-				_node_add_line "$j"
-			done
-		} | hctl "$i" -b - || return 1
+		cluster_start "$i" "$@" || return 1
 	done
+}
+
+cluster_start()	# cluster_start I [ARGS...]: node I's instance, as cluster_setup made it
+{
+	local i=$1 j
+
+	shift
+	{
+		echo cluster create test node-id "$i" key-file "$HALO_KEY" "$@"
+		for j in $(seq "$HALO_NODES"); do
+			_node_add_line "$j"
+		done
+	} | hctl "$i" -b -
 }
 
 view()

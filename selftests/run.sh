@@ -46,6 +46,22 @@ dump_state()
 	dmesg 2>/dev/null | tail -n 60
 }
 
+# leftover PID: delete the namespaces test PID left (its trap did not run),
+# killing what still runs in them first
+leftover()
+{
+	local ns p
+
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+		case $ns in halo-"$1"-*) ;; *) continue ;; esac
+		for p in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$p" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null &&
+			echo "# removed namespace $ns, left by the test"
+	done
+}
+
 echo "TAP version 13"
 echo "1..$#"
 n=0 pass=0 fail=0 skip=0
@@ -80,6 +96,9 @@ for t in "$@"; do
 	done
 	# anything the test left behind in its group, then its output's end
 	kill -KILL -- "-$pid" 2>/dev/null
+	# and its namespaces (lib.sh names them halo-PID-*): a killed test's
+	# cluster instances would go on heartbeating and slow every later test
+	leftover "$pid"
 	wait "$sedpid"
 	rm -f "$fifo"	# only now: both ends may still be opening it
 	secs=$(($(date +%s) - start))

@@ -22,7 +22,8 @@ sysfs()	# sysfs I FILE
 
 insmod "$HALO_TEST_MODDIR/halo_test_api.ko" lookup=198.51.100.2 ||
 	fail "insmod halo_test_api.ko"
-trap 'rmmod halo_test_api 2>/dev/null; nodes_cleanup' EXIT
+tmp=$(mktemp -d)
+trap 'rmmod halo_test_api 2>/dev/null; nodes_cleanup; rm -rf "$tmp"' EXIT
 cluster_setup 3 1 || fail "cluster setup"
 wait_for 20 views_agree "1 2 3" 1,2,3 true || fail "3 nodes did not form one view"
 
@@ -45,6 +46,46 @@ echo x > "/sys/kernel/halo/$(cookie 1)/epoch" 2>/dev/null && fail "sysfs is writ
 c1=$(cookie 1)
 dmesg | grep -q "halo_test_api: event=view netns=$c1 .*quorate=1 members=1,2,3 lookup=2 in_view=1" ||
 	fail "the API client saw no view 1,2,3 (lookup 198.51.100.2 -> 2, in view): $(dmesg | grep halo_test_api | tail -3)"
+
+# -- standby: said on node 3 about node 2, heard by all --
+standby_is()	# standby_is I ID 0|1: node I's sysfs says node ID is (not) in standby
+{
+	[ "$(sysfs "$1" "nodes/$2/standby")" = "$3" ]
+}
+for i in 1 2 3; do
+	standby_is "$i" 2 0 || fail "node $i: node 2 in standby before anyone said so"
+done
+hctl 1 monitor >"$tmp/mon" 2>&1 &
+mon=$!
+# subscribed once it has printed the state (seconds on a debug kernel)
+wait_for 30 grep -q "^state" "$tmp/mon" || fail "monitor printed no state: $(cat "$tmp/mon")"
+hctl 3 node standby 2 on || fail "node standby 2 on"
+for i in 1 2 3; do
+	wait_for 20 standby_is "$i" 2 1 || fail "node $i did not hear node 2 go in standby"
+done
+standby_is 1 3 0 || fail "node 3 in standby, though only node 2 was put there"
+[ "$(hctl 1 -j node show 2 | python3 -c 'import json, sys
+print(json.load(sys.stdin)["nodes"][0]["standby"])')" = True ] || fail "node show -j: no standby: $(hctl 1 -j node show 2)"
+hctl 1 node show 2 | grep -q "in-view standby" || fail "node show: $(hctl 1 node show 2)"
+wait_for 20 grep -q "^node 2 standby on" "$tmp/mon" || fail "monitor: no standby event: $(cat "$tmp/mon")"
+kill $mon
+dmesg | grep -q "halo_test_api: event=standby netns=$(cookie 1) .*lookup=2 in_view=1 standby=1" ||
+	fail "the API client saw no standby event for node 2: $(dmesg | grep halo_test_api | tail -3)"
+# the register outlives a node's restart: node 1 comes back knowing
+hctl 1 cluster destroy || fail "cluster destroy on node 1"
+cluster_start 1 || fail "node 1's instance again"
+wait_for 30 standby_is 1 2 1 || fail "node 1, restarted, did not learn node 2 is in standby"
+hctl 2 node standby 2 off || fail "node standby 2 off, said by node 2 itself"
+for i in 1 2 3; do
+	wait_for 20 standby_is "$i" 2 0 || fail "node $i did not hear node 2 leave standby"
+done
+# bad words
+err=$(hctl 1 node standby 9 on 2>&1) && fail "standby of a node that does not exist"
+echo "$err" | grep -q "no node with this id" || fail "standby of node 9: $err"
+err=$(hctl 1 node standby 2 maybe 2>&1) && fail "standby maybe accepted"
+echo "$err" | grep -q "on or off" || fail "standby maybe: $err"
+echo "ok: standby said on node 3 reaches every node (sysfs, node show, monitor, the API); a restarted node learns it; bad words refused"
+wait_for 20 views_agree "1 2 3" 1,2,3 true || fail "3 nodes not back in one view"
 
 node_down 2
 wait_for 10 views_agree "1 3" 1,3 true || fail "node 2 was not removed"

@@ -57,6 +57,7 @@ void halo_api_publish(struct halo_cluster *c, unsigned long event)
 		n->id = c->mb.node[i].id;
 		n->votes = c->mb.node[i].votes;
 		n->in_view = c->mb.view.members & BIT_ULL(i);
+		n->standby = halo_standby_on(&c->standby, n->id);
 		if (i == c->mb.self)
 			n->state = HALO_NODE_STATE_LOCAL;
 		else
@@ -140,26 +141,46 @@ int halo_view_get(struct net *net, struct halo_view_info *view)
 }
 EXPORT_SYMBOL_GPL(halo_view_get);
 
+/* Node @id in @snap (which may be NULL); NULL if it is not there. */
+static const struct halo_snap_node *
+halo_snap_node(const struct halo_snap *snap, u32 id)
+{
+	u32 i;
+
+	for (i = 0; snap && i < snap->n_nodes; i++)
+		if (snap->node[i].id == id)
+			return &snap->node[i];
+	return NULL;
+}
+
 int halo_node_in_view(struct net *net, u32 node_id)
 {
+	const struct halo_snap_node *n;
 	const struct halo_snap *snap;
-	int ret = -ENOENT;
-	u32 i;
+	int ret;
 
 	rcu_read_lock();
 	snap = halo_snap_get(net);
-	for (i = 0; snap && i < snap->n_nodes; i++) {
-		if (snap->node[i].id == node_id) {
-			ret = snap->node[i].in_view;
-			break;
-		}
-	}
-	if (snap && ret < 0)
-		ret = 0;	/* not configured: not in the view */
+	n = halo_snap_node(snap, node_id);
+	/* not configured: not in the view */
+	ret = !snap ? -ENOENT : n ? n->in_view : 0;
 	rcu_read_unlock();
 	return ret;
 }
 EXPORT_SYMBOL_GPL(halo_node_in_view);
+
+int halo_node_standby(struct net *net, u32 node_id)
+{
+	const struct halo_snap_node *n;
+	int ret;
+
+	rcu_read_lock();
+	n = halo_snap_node(halo_snap_get(net), node_id);
+	ret = n ? n->standby : -ENOENT;
+	rcu_read_unlock();
+	return ret;
+}
+EXPORT_SYMBOL_GPL(halo_node_standby);
 
 int halo_quorate(struct net *net)
 {

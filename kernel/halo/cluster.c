@@ -15,6 +15,9 @@
  *    refuses once the instance is dying.
  *  - rx_work: queued by the sockets' data_ready; drains every socket.
  *
+ * The tick also sends the standby register to every node once a second
+ * while it holds a word, so a node that restarted hears it again.
+ *
  * Death: dying is set under the lock, the sockets are released under it
  * (so no new rx_work), then both works are cancelled and the memory freed.
  */
@@ -151,6 +154,102 @@ void halo_cluster_apply(struct halo_cluster *c, const struct halo_mb_out *out,
 		halo_view_installed(c, out->old_members, now_ms);
 }
 
+/*
+ * Send the standby register to node @slot, or to every other node if
+ * @slot is negative.
+ */
+static void halo_standby_send(struct halo_cluster *c, int slot, u64 now_ms)
+{
+	size_t len;
+	int i;
+
+	lockdep_assert_held(&c->lock);
+	if (c->mb.self < 0)
+		return;
+	len = halo_standby_put(&c->standby, c->standby_tx, sizeof(c->standby_tx));
+	if (!len)
+		return;
+	if (slot >= 0) {
+		halo_transport_send(c, slot, HALO_MSG_STANDBY, c->standby_tx, len);
+		return;
+	}
+	c->standby_sent_ms = now_ms;
+	for (i = 0; i < HALO_MB_MAX_NODES; i++)
+		if (c->mb.node[i].used && i != c->mb.self)
+			halo_transport_send(c, i, HALO_MSG_STANDBY,
+					    c->standby_tx, len);
+}
+
+/* Node @slot went in or out of standby: tell the kernel's and netlink's listeners. */
+static void halo_standby_changed(struct halo_cluster *c, int slot)
+{
+	u32 id = c->mb.node[slot].id;
+
+	pr_info("%s: node %u %s standby\n", c->name, id,
+		halo_standby_on(&c->standby, id) ? "in" : "out of");
+	halo_api_publish(c, HALO_EVENT_STANDBY);
+	halo_genl_standby_event(c, slot);
+}
+
+int halo_cluster_standby_set(struct halo_cluster *c, u32 id, bool on,
+			     struct netlink_ext_ack *extack)
+{
+	int slot = halo_mb_slot(&c->mb, id);
+	int ret;
+
+	/* every node's word fits, and the whole register in one datagram */
+	BUILD_BUG_ON(HALO_STANDBY_MAX < HALO_MB_MAX_NODES);
+	BUILD_BUG_ON(sizeof(c->standby_tx) > HALO_WIRE_MAX_PAYLOAD);
+	lockdep_assert_held(&c->lock);
+	if (slot < 0) {
+		NL_SET_ERR_MSG(extack, "no node with this id");
+		return -ENOENT;
+	}
+	if (c->mb.self < 0) {
+		NL_SET_ERR_MSG(extack,
+			       "the local node is not configured: it cannot tell the others");
+		return -EAGAIN;
+	}
+	ret = halo_standby_set(&c->standby, id, c->node_id, on,
+			       ktime_get_real_ns());
+	if (ret < 0) {
+		NL_SET_ERR_MSG(extack, "too many standby words");
+		return ret;
+	}
+	/* said again: still tell the others, it may be news to them */
+	halo_standby_send(c, -1, halo_now_ms());
+	if (ret)
+		halo_standby_changed(c, slot);
+	return 0;
+}
+
+/*
+ * A STANDBY datagram from node @slot, authenticated. Words about nodes
+ * this node does not have are ignored; a sender that is behind is sent
+ * the register.
+ */
+void halo_cluster_standby_rx(struct halo_cluster *c, int slot,
+			     const u8 *payload, size_t len)
+{
+	struct halo_standby_word *w = c->standby_rx;
+	int n, i;
+
+	lockdep_assert_held(&c->lock);
+	n = halo_standby_parse(payload, len, w);
+	if (n < 0) {
+		c->drops[HALO_CNT_BAD_PAYLOAD]++;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		int node = halo_mb_slot(&c->mb, w[i].node);
+
+		if (node >= 0 && halo_standby_merge(&c->standby, &w[i]) > 0)
+			halo_standby_changed(c, node);
+	}
+	if (halo_standby_behind(&c->standby, w, n))
+		halo_standby_send(c, slot, halo_now_ms());
+}
+
 static void halo_links_expire(struct halo_cluster *c, u64 now_ms)
 {
 	int i, l;
@@ -198,6 +297,9 @@ static void halo_tick_work(struct work_struct *work)
 		c->hb_sent_ms = now_ms;
 		halo_transport_heartbeats(c, now_ms);
 	}
+	if (c->standby.n &&
+	    now_ms - c->standby_sent_ms >= HALO_STANDBY_RESEND_MS)
+		halo_standby_send(c, -1, now_ms);
 	halo_quorum_update(c, now_ms);
 	if (c->snap_stale ||
 	    c->snap_alive != halo_mb_alive(&c->mb, now_ms, c->timeout_ms))
@@ -253,6 +355,7 @@ int halo_cluster_create(struct net *net, const struct halo_cluster_config *cfg,
 	c->lms_window_ms = cfg->lms_window_ms;
 	c->incarnation = ktime_get_real_ns();
 	halo_mb_init(&c->mb, c->node_id, c->interval_ms, c->timeout_ms);
+	halo_standby_init(&c->standby);
 	halo_quorum_init(&c->quorum, c->quorum_flags, c->lms_window_ms);
 
 	c->wq = alloc_ordered_workqueue("halo-%llu", WQ_HIGHPRI | WQ_MEM_RECLAIM,
@@ -415,6 +518,7 @@ int halo_cluster_node_del(struct halo_cluster *c, u32 id,
 	if (slot == c->mb.self)
 		halo_transport_close(c);
 	halo_sysfs_node_del(c, id);
+	halo_standby_forget(&c->standby, id);
 	/* A view that held it changes now, not at the next tick. */
 	halo_mb_node_del(&c->mb, slot, now_ms, &out);
 	memset(&c->node[slot], 0, sizeof(c->node[slot]));

@@ -8,6 +8,7 @@
 #include "membership.h"
 #include "quorum.h"
 #include "replay.h"
+#include "standby.h"
 #include "wire.h"
 
 #include <linux/mutex.h>
@@ -24,6 +25,7 @@
 #define HALO_KEY_MAX		4096
 #define HALO_MAX_VOTES		255
 #define HALO_FENCE_HISTORY	16
+#define HALO_STANDBY_RESEND_MS	1000
 
 struct crypto_shash;
 struct halo_sysfs;
@@ -75,6 +77,7 @@ struct halo_snap_node {
 	u32 votes;
 	u32 state;		/* enum halo_node_state */
 	bool in_view;
+	bool standby;
 	u8 n_links;
 	struct {
 		sa_family_t family;
@@ -135,6 +138,8 @@ struct halo_cluster {
 	u64 drops[__HALO_CNT_MAX];
 	struct halo_fence_req fence[HALO_FENCE_HISTORY];
 	unsigned int n_fence;	/* requests ever recorded */
+	struct halo_standby standby;
+	u64 standby_sent_ms;	/* when the register last went to every node */
 
 	struct halo_snap __rcu *snap;
 	u64 snap_alive;		/* the alive set the snapshot shows */
@@ -143,6 +148,9 @@ struct halo_cluster {
 
 	u8 txbuf[HALO_WIRE_MAX_LEN];
 	u8 rxbuf[HALO_WIRE_MAX_LEN];
+	/* scratch for STANDBY payloads, off the stack */
+	struct halo_standby_word standby_rx[HALO_STANDBY_MAX];
+	u8 standby_tx[HALO_STANDBY_HDR + HALO_STANDBY_MAX * HALO_STANDBY_ENTRY];
 };
 
 struct halo_cluster_config {
@@ -170,6 +178,10 @@ int halo_cluster_node_del(struct halo_cluster *c, u32 id,
 			  struct netlink_ext_ack *extack);
 void halo_cluster_apply(struct halo_cluster *c, const struct halo_mb_out *out,
 			u64 now_ms, const u8 *relay, size_t relay_len, u8 type);
+int halo_cluster_standby_set(struct halo_cluster *c, u32 id, bool on,
+			     struct netlink_ext_ack *extack);
+void halo_cluster_standby_rx(struct halo_cluster *c, int slot,
+			     const u8 *payload, size_t len);
 
 /* api.c */
 void halo_api_publish(struct halo_cluster *c, unsigned long event);

@@ -92,28 +92,43 @@ static const struct nla_policy halo_cluster_none_policy[HALO_A_CLUSTER_MAX + 1] 
 	HALO_CLUSTER_CONFIG_READ_ONLY,
 };
 
+#define HALO_NODE_READ_ONLY						\
+	[HALO_A_NODE_PAD] = HALO_READ_ONLY("pad"),			\
+	[HALO_A_NODE_STATE] = HALO_READ_ONLY("state"),			\
+	[HALO_A_NODE_IN_VIEW] = HALO_READ_ONLY("in-view"),		\
+	[HALO_A_NODE_LINK] = HALO_READ_ONLY("link"),			\
+	[HALO_A_NODE_EPOCH] = HALO_READ_ONLY("epoch")
+
 static const struct nla_policy halo_node_add_policy[HALO_A_NODE_MAX + 1] = {
-	[HALO_A_NODE_PAD] = HALO_READ_ONLY("pad"),
 	[HALO_A_NODE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[HALO_A_NODE_NAME] = { .type = NLA_NUL_STRING, .len = HALO_NAME_MAX },
 	[HALO_A_NODE_VOTES] = NLA_POLICY_MAX(NLA_U32, HALO_MAX_VOTES),
 	[HALO_A_NODE_ADDR] = { .type = NLA_BINARY, .len = sizeof(struct in6_addr) },
-	[HALO_A_NODE_STATE] = HALO_READ_ONLY("state"),
-	[HALO_A_NODE_IN_VIEW] = HALO_READ_ONLY("in-view"),
-	[HALO_A_NODE_LINK] = HALO_READ_ONLY("link"),
-	[HALO_A_NODE_EPOCH] = HALO_READ_ONLY("epoch"),
+	HALO_NODE_READ_ONLY,
+	[HALO_A_NODE_STANDBY] = { .type = NLA_REJECT,
+				  .reject_message = "standby is set with node-set" },
 };
 
 static const struct nla_policy halo_node_id_policy[HALO_A_NODE_MAX + 1] = {
-	[HALO_A_NODE_PAD] = HALO_READ_ONLY("pad"),
 	[HALO_A_NODE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[HALO_A_NODE_NAME] = HALO_READ_ONLY("name"),
 	[HALO_A_NODE_VOTES] = HALO_READ_ONLY("votes"),
 	[HALO_A_NODE_ADDR] = HALO_READ_ONLY("addr"),
-	[HALO_A_NODE_STATE] = HALO_READ_ONLY("state"),
-	[HALO_A_NODE_IN_VIEW] = HALO_READ_ONLY("in-view"),
-	[HALO_A_NODE_LINK] = HALO_READ_ONLY("link"),
-	[HALO_A_NODE_EPOCH] = HALO_READ_ONLY("epoch"),
+	HALO_NODE_READ_ONLY,
+	[HALO_A_NODE_STANDBY] = HALO_READ_ONLY("standby"),
+};
+
+#define HALO_NODE_FIXED(name) \
+	{ .type = NLA_REJECT, \
+	  .reject_message = name " cannot be changed (delete the node and add it again)" }
+
+static const struct nla_policy halo_node_set_policy[HALO_A_NODE_MAX + 1] = {
+	[HALO_A_NODE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[HALO_A_NODE_NAME] = HALO_NODE_FIXED("name"),
+	[HALO_A_NODE_VOTES] = HALO_NODE_FIXED("votes"),
+	[HALO_A_NODE_ADDR] = HALO_NODE_FIXED("addr"),
+	HALO_NODE_READ_ONLY,
+	[HALO_A_NODE_STANDBY] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 enum halo_mcgrp {
@@ -493,6 +508,27 @@ static int halo_nl_node_del_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
+static int halo_nl_node_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct halo_cluster *c;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, HALO_A_NODE_ID))
+		return -EINVAL;
+	if (!info->attrs[HALO_A_NODE_STANDBY]) {
+		NL_SET_ERR_MSG(info->extack, "nothing to set (standby is what node-set sets)");
+		return -EINVAL;
+	}
+	c = halo_nl_lock(genl_info_net(info), info->extack);
+	if (!c)
+		return -ENOENT;
+	ret = halo_cluster_standby_set(c, nla_get_u32(info->attrs[HALO_A_NODE_ID]),
+				       nla_get_u8(info->attrs[HALO_A_NODE_STANDBY]),
+				       info->extack);
+	halo_nl_unlock(c);
+	return ret;
+}
+
 static int halo_nl_put_addr(struct sk_buff *skb, int type,
 			    const struct sockaddr_storage *a)
 {
@@ -547,7 +583,9 @@ static int halo_nl_put_node(struct sk_buff *skb, struct halo_cluster *c,
 	    nla_put_u32(skb, HALO_A_NODE_VOTES, c->mb.node[slot].votes) ||
 	    nla_put_u32(skb, HALO_A_NODE_STATE, halo_node_state(c, slot, alive)) ||
 	    nla_put_u8(skb, HALO_A_NODE_IN_VIEW,
-		       !!(c->mb.view.members & BIT_ULL(slot))))
+		       !!(c->mb.view.members & BIT_ULL(slot))) ||
+	    nla_put_u8(skb, HALO_A_NODE_STANDBY,
+		       halo_standby_on(&c->standby, c->mb.node[slot].id)))
 		return -EMSGSIZE;
 	for (l = 0; l < c->node[slot].n_links; l++)
 		if (halo_nl_put_link(skb, HALO_A_NODE_LINK, c, slot, l))
@@ -687,6 +725,13 @@ static const struct genl_ops halo_genl_ops[] = {
 		.maxattr = HALO_A_NODE_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},
+	{
+		.cmd = HALO_CMD_NODE_SET,
+		.doit = halo_nl_node_set_doit,
+		.policy = halo_node_set_policy,
+		.maxattr = HALO_A_NODE_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
 };
 
 /* Events: built with GFP_KERNEL (c->lock is a mutex), sent only to listeners. */
@@ -753,7 +798,8 @@ void halo_genl_quorum_event(struct halo_cluster *c)
 		halo_event_send(c, skb, hdr, halo_nl_put_quorum(skb, c));
 }
 
-void halo_genl_node_event(struct halo_cluster *c, int slot, bool in_view)
+/* A node-ntf: node @slot's u8 attribute @type is now @val. */
+static void halo_genl_node_ntf(struct halo_cluster *c, int slot, int type, u8 val)
 {
 	struct sk_buff *skb;
 	void *hdr;
@@ -763,10 +809,21 @@ void halo_genl_node_event(struct halo_cluster *c, int slot, bool in_view)
 	if (!skb)
 		return;
 	err = nla_put_u32(skb, HALO_A_NODE_ID, c->mb.node[slot].id) ||
-	      nla_put_u8(skb, HALO_A_NODE_IN_VIEW, in_view) ||
+	      nla_put_u8(skb, type, val) ||
 	      nla_put_u64_64bit(skb, HALO_A_NODE_EPOCH, c->mb.view.epoch,
 				HALO_A_NODE_PAD);
 	halo_event_send(c, skb, hdr, err);
+}
+
+void halo_genl_node_event(struct halo_cluster *c, int slot, bool in_view)
+{
+	halo_genl_node_ntf(c, slot, HALO_A_NODE_IN_VIEW, in_view);
+}
+
+void halo_genl_standby_event(struct halo_cluster *c, int slot)
+{
+	halo_genl_node_ntf(c, slot, HALO_A_NODE_STANDBY,
+			   halo_standby_on(&c->standby, c->mb.node[slot].id));
 }
 
 void halo_genl_link_event(struct halo_cluster *c, int slot, int link)

@@ -17,6 +17,7 @@ void halo_genl_exit(void);
 void halo_genl_view_event(struct halo_cluster *c);
 void halo_genl_quorum_event(struct halo_cluster *c);
 void halo_genl_node_event(struct halo_cluster *c, int slot, bool in_view);
+void halo_genl_standby_event(struct halo_cluster *c, int slot);
 void halo_genl_link_event(struct halo_cluster *c, int slot, int link);
 void halo_genl_fence_event(struct halo_cluster *c,
 			   const struct halo_fence_req *f);

@@ -184,12 +184,14 @@ static const char *const halo_state_names[] = {
 HALO_NODE_ATTR(name, "%s", n->name);
 HALO_NODE_ATTR(votes, "%u", n->votes);
 HALO_NODE_ATTR(in_view, "%d", n->in_view);
+HALO_NODE_ATTR(standby, "%d", n->standby);
 HALO_NODE_ATTR(state, "%s", halo_state_names[n->state]);
 
 static struct attribute *halo_node_attrs[] = {
 	&halo_node_attr_name.attr,
 	&halo_node_attr_votes.attr,
 	&halo_node_attr_in_view.attr,
+	&halo_node_attr_standby.attr,
 	&halo_node_attr_state.attr,
 	NULL,
 };

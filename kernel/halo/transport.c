@@ -414,6 +414,10 @@ static void halo_rx_one(struct halo_cluster *c, int l,
 		halo_hb_count(link, echo.hb_seq);
 		return;
 	}
+	if (info.type == HALO_MSG_STANDBY) {
+		halo_cluster_standby_rx(c, slot, payload, info.payload_len);
+		return;
+	}
 	if (!halo_mb_parse_agree(&c->mb, info.type - HALO_MSG_PROPOSE, payload,
 				 info.payload_len, &msg)) {
 		c->drops[HALO_CNT_BAD_PAYLOAD]++;

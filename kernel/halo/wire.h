@@ -42,6 +42,7 @@ enum halo_msg {
 	HALO_MSG_ACK,
 	HALO_MSG_NACK,
 	HALO_MSG_COMMIT,
+	HALO_MSG_STANDBY,	/* the standby register (standby.h) */
 	__HALO_MSG_MAX
 };
 

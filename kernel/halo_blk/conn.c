@@ -427,6 +427,64 @@ void halo_blk_conn_net_exit(void)
 	unregister_pernet_subsys(&halo_blk_conn_net_ops);
 }
 
+/* -- membership ----------------------------------------------------------- */
+
+/*
+ * A peer that leaves the cluster's view counts as disconnected at once,
+ * without waiting for TCP or a ping; none is connected to outside it.
+ * halo's notifier runs with the instance locked: the devices are looked
+ * at from a work item.
+ */
+static void halo_blk_view_check(struct halo_blk_dev *dev)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+
+	mutex_lock(&dev->lock);
+	if (halo_blk_conn_up(conn->state) && conn->sock && !conn->view_lost &&
+	    halo_node_in_view(dev->net, conn->peer_id) == 0) {
+		conn->view_lost = true;
+		pr_info("%s: node %u left the membership view: disconnecting\n",
+			dev->name, conn->peer_id);
+		kernel_sock_shutdown(conn->sock, SHUT_RDWR);
+	}
+	mutex_unlock(&dev->lock);
+}
+
+static void halo_blk_view_work_fn(struct work_struct *work)
+{
+	struct halo_blk_dev *dev;
+
+	mutex_lock(&halo_blk_lock);
+	list_for_each_entry(dev, &halo_blk_devs, list)
+		halo_blk_view_check(dev);
+	mutex_unlock(&halo_blk_lock);
+}
+
+static DECLARE_WORK(halo_blk_view_work, halo_blk_view_work_fn);
+
+static int halo_blk_view_event(struct notifier_block *nb, unsigned long event,
+			       void *data)
+{
+	if (event == HALO_EVENT_VIEW || event == HALO_EVENT_CONFIG)
+		schedule_work(&halo_blk_view_work);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block halo_blk_view_nb = {
+	.notifier_call = halo_blk_view_event,
+};
+
+int halo_blk_view_init(void)
+{
+	return halo_register_notifier(&halo_blk_view_nb);
+}
+
+void halo_blk_view_exit(void)
+{
+	halo_unregister_notifier(&halo_blk_view_nb);
+	flush_work(&halo_blk_view_work);
+}
+
 /* -- the connection thread ---------------------------------------------- */
 
 static void halo_blk_conn_set(struct halo_blk_dev *dev, u32 state,
@@ -450,6 +508,11 @@ static void halo_blk_hello_fill(struct halo_blk_dev *dev, struct halo_p_hello *h
 	h->protocol = dev->conn.protocol;
 	if (dev->conn.two_primaries)
 		h->flags |= HALO_P_HF_TWO_PRIMARIES;
+	if (dev->conn.discard_my_data)
+		h->flags |= HALO_P_HF_DISCARD_MY_DATA;
+	if (dev->sb.flags & HALO_MD_F_OLDER_PRIMARY)
+		h->flags |= HALO_P_HF_OLDER_PRIMARY;
+	memcpy(h->after_sb, dev->conn.after_sb, sizeof(h->after_sb));
 	h->role = dev->role;
 	h->disk_state = dev->disk_state;
 	if (dev->sb.flags & HALO_MD_F_PRIMARY && dev->role != HALO_BLK_ROLE_PRIMARY)
@@ -530,6 +593,66 @@ static int halo_blk_wait_accepted(struct halo_blk_dev *dev, struct socket **out,
 	return *out ? 0 : -EAGAIN;
 }
 
+static void halo_blk_gen_side(const struct halo_p_hello *h, struct halo_gen_side *s)
+{
+	memset(s, 0, sizeof(*s));
+	memcpy(s->gen, h->gen, sizeof(s->gen));
+	s->node_id = h->node_id;
+	s->primary = h->role == HALO_BLK_ROLE_PRIMARY;
+	s->crashed_primary = h->flags & HALO_P_HF_CRASHED_PRIMARY;
+	s->older_primary = h->flags & HALO_P_HF_OLDER_PRIMARY;
+	s->discard_my_data = h->flags & HALO_P_HF_DISCARD_MY_DATA;
+	s->changes = h->out_of_sync;
+}
+
+/*
+ * The handshake found a split brain: decide by discard-my-data and the
+ * policies (both sides decide the same), record it and say so.
+ */
+static enum halo_gen_verdict
+halo_blk_split_brain(struct halo_blk_dev *dev, const struct halo_gen_side *a,
+		     const struct halo_gen_side *b, int rule, const u8 *after_sb)
+{
+	struct halo_gen_sb_policy pol;
+	struct halo_blk_sb_info *sb = &dev->conn.sb;
+	unsigned int pri = a->primary + b->primary;
+	enum halo_gen_verdict v;
+	const char *how, *name;
+
+	memcpy(pol.pri, after_sb, sizeof(pol.pri));
+	v = halo_gen_split_brain(a, b, rule, &pol, &how);
+	name = halo_gen_sb_policy_name(pol.pri[pri]);
+
+	mutex_lock(&dev->lock);
+	sb->found = true;
+	sb->primaries = pri;
+	sb->survivor = 0;
+	if (v == HALO_GEN_BITMAP_SOURCE || v == HALO_GEN_FULL_SOURCE)
+		sb->survivor = a->node_id;
+	else if (v != HALO_GEN_SPLIT_BRAIN)
+		sb->survivor = b->node_id;
+	if (!strcmp(how, "discard-my-data"))
+		snprintf(sb->policy, sizeof(sb->policy), "discard-my-data on node %u",
+			 a->discard_my_data ? a->node_id : b->node_id);
+	else if (!strcmp(how, name))
+		snprintf(sb->policy, sizeof(sb->policy), "after-sb-%upri %s", pri, name);
+	else
+		snprintf(sb->policy, sizeof(sb->policy), "after-sb-%upri %s: %s",
+			 pri, name, how);
+	sb->local_changes = a->changes << HALO_MD_BLOCK_SHIFT;
+	sb->peer_changes = b->changes << HALO_MD_BLOCK_SHIFT;
+	halo_blk_nl_notify_split_brain(dev);
+	mutex_unlock(&dev->lock);
+
+	if (sb->survivor)
+		pr_warn("%s: split brain with node %u, %u primaries, solved by %s: sync from node %u\n",
+			dev->name, b->node_id, pri, sb->policy, sb->survivor);
+	else
+		pr_warn("%s: split brain with node %u, %u primaries, not solved (%s): StandAlone\n",
+			dev->name, b->node_id, pri, sb->policy);
+	return v;
+}
+
 /*
  * Connect and exchange HELLOs. -EINVAL: the two sides cannot replicate
  * (@err says why; the peer was told); any other error: try again.
@@ -541,15 +664,21 @@ halo_blk_establish(struct halo_blk_dev *dev, struct socket **out,
 {
 	struct halo_p_hello *self = &dev->conn.self;
 	u8 *buf = dev->conn.hello_buf;
-	struct halo_gen_side a = {}, b = {};
+	struct halo_gen_side a, b;
 	struct socket *sock;
 	const char *why;
 	bool dialler;
-	int ret;
+	int ret, rule;
 
 	mutex_lock(&dev->lock);
+	dev->conn.view_lost = false;
 	halo_blk_hello_fill(dev, self);
 	mutex_unlock(&dev->lock);
+	if (halo_node_in_view(dev->net, self->peer_id) == 0) {
+		snprintf(err, size, "node %u is not in the membership view",
+			 self->peer_id);
+		return -EAGAIN;
+	}
 	dialler = self->node_id < self->peer_id;
 	ret = dialler ? halo_blk_dial(dev, &sock) :
 			halo_blk_wait_accepted(dev, &sock, peer);
@@ -567,21 +696,23 @@ halo_blk_establish(struct halo_blk_dev *dev, struct socket **out,
 
 	ret = halo_p_hello_match(self, peer, &why);
 	if (!ret) {
-		memcpy(a.gen, self->gen, sizeof(a.gen));
-		a.node_id = self->node_id;
-		a.primary = self->role == HALO_BLK_ROLE_PRIMARY;
-		a.crashed_primary = self->flags & HALO_P_HF_CRASHED_PRIMARY;
-		memcpy(b.gen, peer->gen, sizeof(b.gen));
-		b.node_id = peer->node_id;
-		b.primary = peer->role == HALO_BLK_ROLE_PRIMARY;
-		b.crashed_primary = peer->flags & HALO_P_HF_CRASHED_PRIMARY;
-		*v = halo_gen_compare(&a, &b, NULL);
+		halo_blk_gen_side(self, &a);
+		halo_blk_gen_side(peer, &b);
+		*v = halo_gen_compare(&a, &b, &rule);
 		if (*v == HALO_GEN_UNRELATED) {
 			why = "the two disks hold unrelated data (no common history)";
 			ret = -EINVAL;
 		} else if (*v == HALO_GEN_SPLIT_BRAIN) {
-			why = "split brain: both sides changed the data without the other";
-			ret = -EINVAL;
+			*v = halo_blk_split_brain(dev, &a, &b, rule, self->after_sb);
+			if (*v == HALO_GEN_SPLIT_BRAIN) {
+				mutex_lock(&dev->lock);
+				snprintf(dev->conn.sb_why, sizeof(dev->conn.sb_why),
+					 "split brain, left StandAlone (%.96s)",
+					 dev->conn.sb.policy);
+				mutex_unlock(&dev->lock);
+				why = dev->conn.sb_why;
+				ret = -EINVAL;
+			}
 		}
 	}
 	if (ret) {
@@ -624,8 +755,11 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 {
 	u8 buf[4 + HALO_BLK_ERROR_MAX];
 	u64 gen[HALO_MD_GEN_COUNT];
+	struct halo_p_rs_start rs;
+	u8 *bm_buf = dev->conn.rx_bitmap;
 	struct halo_p_state st;
 	struct halo_p_data d;
+	u64 count;
 	struct halo_p_ack a;
 	struct halo_p_hdr hdr;
 	bool pinged = false;
@@ -684,7 +818,7 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 			}
 			if (hdr.type == HALO_P_RS_DATA &&
 			    (READ_ONCE(dev->conn.state) != HALO_BLK_CONN_STATE_SYNC_TARGET ||
-			     d.flags)) {
+			     !READ_ONCE(dev->conn.rs_total) || d.flags)) {
 				strscpy(err, "the peer sent resync data this side did not expect",
 					size);
 				return;
@@ -708,6 +842,51 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 			if (halo_p_ack_decode(buf, hdr.len, &a, &why) ||
 			    halo_blk_rs_ack(dev, &a)) {
 				strscpy(err, "the peer sent a resync ack for nothing sent", size);
+				return;
+			}
+			break;
+		case HALO_P_BITMAP:
+			ret = halo_blk_recv_payload(sock, &hdr, bm_buf, HALO_P_BITMAP_LEN,
+						    HALO_P_BITMAP_LEN, err, size);
+			if (ret > 0)
+				return;
+			if (ret)
+				goto lost;
+			if (halo_blk_rs_bitmap(dev, bm_buf, hdr.len)) {
+				strscpy(err, "the peer sent a bitmap this side cannot use",
+					size);
+				return;
+			}
+			break;
+		case HALO_P_BITMAP_DONE:
+			ret = halo_blk_recv_payload(sock, &hdr, buf, HALO_P_BITMAP_DONE_LEN,
+						    HALO_P_BITMAP_DONE_LEN, err, size);
+			if (ret > 0)
+				return;
+			if (ret)
+				goto lost;
+			if (halo_p_bitmap_done_decode(buf, hdr.len, &count, &why) ||
+			    halo_blk_rs_bitmap_done(dev, count)) {
+				strscpy(err, "the resync could not start on the peer's bitmap",
+					size);
+				return;
+			}
+			break;
+		case HALO_P_RS_START:
+			ret = halo_blk_recv_payload(sock, &hdr, buf, HALO_P_RS_START_LEN,
+						    HALO_P_RS_START_LEN, err, size);
+			if (ret > 0)
+				return;
+			if (ret)
+				goto lost;
+			if (halo_p_rs_start_decode(buf, hdr.len, dev->sb.layout.data_blocks,
+						   &rs, &why)) {
+				snprintf(err, size, "the peer sent a bad resync start: %s", why);
+				return;
+			}
+			if (halo_blk_rs_begin(dev, rs.gen, rs.blocks)) {
+				strscpy(err, "the peer started a resync this side did not expect",
+					size);
 				return;
 			}
 			break;
@@ -824,6 +1003,7 @@ static int halo_blk_conn_thread(void *arg)
 		mutex_lock(&dev->lock);
 		conn->peer = *peer;
 		conn->error[0] = '\0';
+		conn->discard_my_data = false;	/* DRBD's too: used once */
 		halo_blk_conn_set(dev, HALO_BLK_CONN_STATE_CONNECTED, NULL);
 		mutex_unlock(&dev->lock);
 		halo_blk_repl_up(dev, sock);
@@ -833,6 +1013,9 @@ static int halo_blk_conn_thread(void *arg)
 
 		err[0] = '\0';
 		halo_blk_receive(dev, sock, err, err_size);
+		if (READ_ONCE(conn->view_lost))
+			snprintf(err, err_size, "node %u left the membership view",
+				 conn->peer_id);
 
 		kernel_sock_shutdown(sock, SHUT_RDWR);
 		/* first: the writes a resync chunk may wait for complete */
@@ -901,6 +1084,8 @@ int halo_blk_connect(struct halo_blk_dev *dev, const struct halo_blk_conn_opts *
 	WRITE_ONCE(conn->two_primaries, o->two_primaries);
 	WRITE_ONCE(conn->rs_max_rate, o->rs_max_rate);
 	WRITE_ONCE(conn->rs_min_rate, o->rs_min_rate);
+	memcpy(conn->after_sb, o->after_sb, sizeof(conn->after_sb));
+	conn->discard_my_data = o->discard_my_data;
 	conn->error[0] = '\0';
 	t = kthread_create(halo_blk_conn_thread, dev, "halo_blk%u", dev->minor);
 	if (IS_ERR(t)) {

@@ -37,6 +37,9 @@ struct task_struct;
 /* resync-min-rate unless dev-connect says otherwise: 16 MiB/s */
 #define HALO_BLK_RS_MIN_RATE	(16ULL << 20)
 
+/* Resync chunks in flight, at most. */
+#define HALO_BLK_RS_WINDOW	4
+
 /* Writes of this node the peer's may overlap, at most (the queue depth). */
 #define HALO_BLK_QUEUE_DEPTH	128
 
@@ -47,6 +50,17 @@ struct halo_blk_conn_opts {
 	bool two_primaries;
 	u64 rs_max_rate;	/* bytes per second; 0: no limit */
 	u64 rs_min_rate;	/* under application I/O; 0: not held back */
+	u8 after_sb[3];		/* enum halo_blk_after_sb; 0, 1, 2 primaries */
+	bool discard_my_data;
+};
+
+/* The last split brain a handshake found (dev-get's split-brain). */
+struct halo_blk_sb_info {
+	bool found;
+	u32 primaries;
+	u32 survivor;		/* node id; 0: left StandAlone */
+	char policy[HALO_BLK_ERROR_MAX];
+	u64 local_changes, peer_changes;	/* bytes */
 };
 
 struct halo_blk_range {
@@ -58,6 +72,11 @@ struct halo_blk_conn {
 	u32 peer_id;		/* 0: never connected */
 	u8 protocol;		/* enum halo_p_protocol */
 	bool two_primaries;	/* allow-two-primaries (dev-connect); READ_ONCE without the lock */
+	u8 after_sb[3];		/* split-brain policies (dev-connect, dev-set) */
+	bool discard_my_data;	/* until a connection is made */
+	struct halo_blk_sb_info sb;
+	char sb_why[HALO_BLK_ERROR_MAX];	/* the connection thread's */
+	bool view_lost;		/* the peer left the view: the socket was shut */
 	u32 state;		/* enum halo_blk_conn_state; READ_ONCE without the lock */
 	char error[HALO_BLK_ERROR_MAX];	/* why it last failed or ended */
 	struct task_struct *thread;	/* while connecting or connected */
@@ -74,6 +93,8 @@ struct halo_blk_conn {
 	struct mutex send_lock;	/* serialises frames; guards the two below */
 	struct socket *send_sock;	/* while connected (repl.c) */
 	u32 gen;		/* connections so far: the high half of frame ids */
+	/* bit 0: a write went under protocol A or B on this connection */
+	unsigned long unacked;
 
 	/*
 	 * The receiver's frames, sent by whoever holds send_lock next, or by
@@ -98,11 +119,23 @@ struct halo_blk_conn {
 	wait_queue_head_t iwait;
 	/* the receiver's, off its stack */
 	struct halo_blk_range skip[HALO_BLK_QUEUE_DEPTH];
+	u8 rx_bitmap[HALO_P_BITMAP_LEN];
 
 	/* resync (resync.c): the two counters under the device's lock */
 	struct task_struct *rs_thread;	/* the source's */
 	u64 rs_total;		/* blocks to sync; 0: none runs */
 	u64 rs_done;		/* blocks the target has */
+	/* the source: the target's bitmap is in, the chunks may go */
+	bool rs_bm_done;
+	u64 rs_bm_frames;	/* the target's BITMAP frames so far */
+	/* the source's chunks in flight, under the device's bm_lock */
+	struct halo_blk_rs_chunk {
+		u64 blk;
+		u32 n;		/* blocks; 0: a free slot */
+		bool redirty;	/* a block of it was marked again meanwhile */
+	} rs_win[HALO_BLK_RS_WINDOW];
+	/* bytes of resync data sent and received since the device was made */
+	u64 rs_sent, rs_received;
 	unsigned long rs_start;	/* jiffies */
 	atomic_t rs_inflight;	/* chunks sent, not acknowledged */
 	bool rs_failed;
@@ -135,6 +168,8 @@ int halo_blk_connect(struct halo_blk_dev *dev, const struct halo_blk_conn_opts *
 void halo_blk_disconnect(struct halo_blk_dev *dev);
 
 void halo_blk_listen_stop(struct net *net);
+int halo_blk_view_init(void);
+void halo_blk_view_exit(void);
 int halo_blk_conn_net_init(void);
 void halo_blk_conn_net_exit(void);
 extern unsigned int halo_blk_net_id;

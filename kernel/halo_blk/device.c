@@ -76,14 +76,17 @@ u64 halo_blk_md_bytes(const struct halo_blk_dev *dev)
 }
 
 /*
- * During a resync, what is left of it; otherwise, without a bitmap in use
- * yet, what the peer lacks is all of the device or none of it.
+ * What the peer lacks: what the bitmap marks, or on a sync target, what
+ * the source said it would send and has not yet.
  */
 u64 halo_blk_out_of_sync(const struct halo_blk_dev *dev)
 {
-	if (dev->conn.rs_total)
-		return (dev->conn.rs_total - dev->conn.rs_done) << HALO_MD_BLOCK_SHIFT;
-	return dev->sb.flags & HALO_MD_F_FULL_SYNC ? halo_blk_size_bytes(dev) : 0;
+	const struct halo_blk_conn *conn = &dev->conn;
+
+	if (READ_ONCE(conn->state) == HALO_BLK_CONN_STATE_SYNC_TARGET)
+		return conn->rs_total > conn->rs_done ?
+		       (conn->rs_total - conn->rs_done) << HALO_MD_BLOCK_SHIFT : 0;
+	return READ_ONCE(dev->bm.weight) << HALO_MD_BLOCK_SHIFT;
 }
 
 /* -- I/O ------------------------------------------------------------- */
@@ -239,27 +242,53 @@ static void halo_blk_submit_local(struct request *rq)
 }
 
 /*
- * A write the peer does not get (not connected, or its disk failed it).
- * The first makes a new current generation and marks every block out of
- * sync, durably, before the write can complete: the peer must not be taken
- * for up to date later. (The bitmap that would name only the blocks
- * written is for the resync to use; until then the next sync is full.)
+ * The first write the peer lacks makes a new current generation, durably,
+ * before it completes: the peer must not be taken for up to date later.
  */
-void halo_blk_write_alone(struct halo_blk_dev *dev)
+void halo_blk_new_current(struct halo_blk_dev *dev)
 {
 	struct halo_md_sb sb;
 
 	mutex_lock(&dev->lock);
-	if (!(dev->sb.flags & HALO_MD_F_FULL_SYNC)) {
+	if (!dev->alone) {
 		sb = dev->sb;
 		halo_gen_new_current(sb.gen, get_random_u64() | 1);
-		sb.flags |= HALO_MD_F_FULL_SYNC;
+		/* for after-sb-0pri discard-younger/older-primary */
+		sb.flags &= ~HALO_MD_F_OLDER_PRIMARY;
+		if (dev->role == HALO_BLK_ROLE_PRIMARY && !dev->promoted_alone)
+			sb.flags |= HALO_MD_F_OLDER_PRIMARY;
 		if (halo_md_write_sb(dev, &sb))
 			pr_err_ratelimited("%s: cannot record a write the peer lacks\n",
 					   dev->name);
+		else
+			dev->alone = true;
 		halo_blk_nl_notify(dev);
 	}
 	mutex_unlock(&dev->lock);
+}
+
+/* The blocks @rq writes may differ from the peer's. */
+void halo_blk_mark_rq(struct halo_blk_dev *dev, struct request *rq)
+{
+	switch (req_op(rq)) {
+	case REQ_OP_WRITE:
+	case REQ_OP_DISCARD:
+	case REQ_OP_WRITE_ZEROES:
+		halo_blk_bm_mark(dev, blk_rq_pos(rq), blk_rq_bytes(rq));
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * A write the peer does not get (not connected, or its disk failed it):
+ * its blocks go in the bitmap, for the next resync.
+ */
+void halo_blk_write_alone(struct halo_blk_dev *dev, struct request *rq)
+{
+	halo_blk_mark_rq(dev, rq);
+	halo_blk_new_current(dev);
 }
 
 static void halo_blk_complete(struct request *rq)
@@ -539,6 +568,8 @@ static void halo_blk_dev_free(struct halo_blk_dev *dev)
 		destroy_workqueue(dev->ack_wq);
 	if (dev->submit_wq)
 		destroy_workqueue(dev->submit_wq);
+	halo_blk_bm_free(dev);
+	mutex_destroy(&dev->bm_io);
 	mutex_destroy(&dev->lock);
 	kfree(dev);
 }
@@ -560,6 +591,7 @@ int halo_blk_dev_create(struct net *net, const struct halo_blk_create *cr,
 	struct halo_queue_limits hl;
 	struct halo_view_info *view;
 	struct halo_blk_dev *dev;
+	const char *why;
 	struct gendisk *gd;
 	int ret;
 
@@ -586,6 +618,8 @@ int halo_blk_dev_create(struct net *net, const struct halo_blk_create *cr,
 	if (!dev)
 		goto err_view;
 	mutex_init(&dev->lock);
+	mutex_init(&dev->bm_io);
+	spin_lock_init(&dev->bm_lock);
 	halo_blk_conn_init(&dev->conn);
 	spin_lock_init(&dev->submit_lock);
 	INIT_LIST_HEAD(&dev->submit_list);
@@ -636,6 +670,17 @@ int halo_blk_dev_create(struct net *net, const struct halo_blk_create *cr,
 	if (ret)
 		goto err_free;
 	dev->disk_state = halo_md_disk_state(&dev->sb);
+	/* a running bitmap, or a sync pending: the peer lacks this current */
+	dev->alone = dev->sb.gen[HALO_MD_GEN_BITMAP] ||
+		     dev->sb.flags & HALO_MD_F_FULL_SYNC;
+	ret = halo_blk_bm_alloc(dev);
+	if (ret)
+		goto err_free;
+	ret = halo_blk_bm_read(dev, &why);
+	if (ret) {
+		NL_SET_ERR_MSG_FMT(extack, "metadata refused: %s", why);
+		goto err_free;
+	}
 
 	dev->tag_set.ops = &halo_blk_mq_ops;
 	dev->tag_set.nr_hw_queues = 1;
@@ -693,6 +738,8 @@ static void halo_blk_dev_remove(struct halo_blk_dev *dev)
 	halo_blk_disconnect(dev);
 	list_del(&dev->list);
 	del_gendisk(dev->gd);	/* waits for I/O; later opens and I/O fail */
+	/* what the peer lacks, for the next attach */
+	halo_blk_bm_write(dev);
 	blk_mq_free_tag_set(&dev->tag_set);
 	halo_blk_dev_put_backing(dev);
 	put_disk(dev->gd);	/* dev goes with the last reference */
@@ -776,7 +823,7 @@ int halo_blk_dev_primary(struct halo_blk_dev *dev, bool force,
 		/* a new generation: this data is now the newest */
 		halo_gen_force(sb.gen, get_random_u64() | 1);
 		sb.flags |= HALO_MD_F_CONSISTENT | HALO_MD_F_UPTODATE;
-		sb.flags &= ~HALO_MD_F_OUTDATED;
+		sb.flags &= ~(HALO_MD_F_OUTDATED | HALO_MD_F_OLDER_PRIMARY);
 		forced = true;
 	}
 	sb.flags |= HALO_MD_F_PRIMARY;
@@ -786,6 +833,10 @@ int halo_blk_dev_primary(struct halo_blk_dev *dev, bool force,
 		goto out;
 	}
 	dev->disk_state = HALO_BLK_DISK_STATE_UPTODATE;
+	/* no peer holds a forced generation */
+	if (forced)
+		dev->alone = true;
+	dev->promoted_alone = forced || !halo_blk_conn_up(dev->conn.state);
 	WRITE_ONCE(dev->role, HALO_BLK_ROLE_PRIMARY);
 	set_disk_ro(dev->gd, false);
 	halo_blk_repl_state(dev);
@@ -823,6 +874,9 @@ int halo_blk_dev_secondary(struct halo_blk_dev *dev,
 	set_disk_ro(dev->gd, true);
 	/* every write was completed before the last close: make them durable */
 	ret = blkdev_issue_flush(dev->disk.bdev);
+	/* and what the peer lacks of them: a secondary's bitmap is exact */
+	if (!ret)
+		ret = halo_blk_bm_write(dev);
 	sb = dev->sb;
 	sb.flags &= ~HALO_MD_F_PRIMARY;
 	if (!ret)

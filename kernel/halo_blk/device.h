@@ -5,6 +5,7 @@
 #ifndef _HALO_BLK_DEVICE_H
 #define _HALO_BLK_DEVICE_H
 
+#include "bitmap.h"
 #include "conn.h"
 #include "gen.h"
 #include "meta.h"
@@ -50,11 +51,25 @@ struct halo_blk_dev {
 
 	u32 node_id;		/* the local node's, at create */
 
+	/*
+	 * The out-of-sync bitmap (bm_io.c): bits under bm_lock, with the
+	 * resync's chunks in flight (conn.rs_win); bm_io serialises writing
+	 * it back through bm_page.
+	 */
+	spinlock_t bm_lock;	/* guards bm's bits and conn.rs_win */
+	struct halo_bm bm;
+	struct mutex bm_io;	/* guards bm_page and writing back */
+	struct page *bm_page;
+
 	struct mutex lock;	/* guards everything below */
 	struct halo_md_sb sb;	/* as last written */
 	enum halo_blk_role role;
 	enum halo_blk_disk_state disk_state;
 	unsigned int open_count;
+	/* a new current generation was made for writes the peer lacks */
+	bool alone;
+	/* promoted while not connected: a split brain's younger primary */
+	bool promoted_alone;
 	struct halo_blk_conn conn;
 };
 
@@ -103,7 +118,19 @@ int halo_blk_dev_secondary(struct halo_blk_dev *dev,
 			   struct netlink_ext_ack *extack);
 
 void halo_blk_req_put(struct request *rq);
-void halo_blk_write_alone(struct halo_blk_dev *dev);
+void halo_blk_write_alone(struct halo_blk_dev *dev, struct request *rq);
+void halo_blk_new_current(struct halo_blk_dev *dev);
+void halo_blk_mark_rq(struct halo_blk_dev *dev, struct request *rq);
+
+/* bm_io.c */
+int halo_blk_bm_alloc(struct halo_blk_dev *dev);
+void halo_blk_bm_free(struct halo_blk_dev *dev);
+int halo_blk_bm_read(struct halo_blk_dev *dev, const char **why);
+int halo_blk_bm_write(struct halo_blk_dev *dev);
+void halo_blk_bm_mark(struct halo_blk_dev *dev, sector_t sector, u64 bytes);
+void halo_blk_bm_mark_all(struct halo_blk_dev *dev);
+void halo_blk_bm_clear_all(struct halo_blk_dev *dev);
+u64 halo_blk_bm_weight(struct halo_blk_dev *dev);
 
 /* repl.c */
 void halo_blk_repl_write(struct halo_blk_dev *dev, struct request *rq);
@@ -134,9 +161,13 @@ void halo_blk_gate_enter(struct halo_blk_dev *dev);
 void halo_blk_gate_leave(struct halo_blk_dev *dev);
 void halo_blk_rs_start(struct halo_blk_dev *dev, enum halo_gen_verdict verdict);
 void halo_blk_rs_stop(struct halo_blk_dev *dev);
+int halo_blk_rs_bitmap(struct halo_blk_dev *dev, const u8 *payload, u32 len);
+int halo_blk_rs_bitmap_done(struct halo_blk_dev *dev, u64 frames);
+int halo_blk_rs_begin(struct halo_blk_dev *dev, u64 gen, u64 total);
 int halo_blk_rs_ack(struct halo_blk_dev *dev, const struct halo_p_ack *a);
 int halo_blk_rs_done(struct halo_blk_dev *dev, const u64 *source);
 void halo_blk_rs_written(struct halo_blk_dev *dev, u32 bytes);
+void halo_blk_rs_redirty(struct halo_blk_dev *dev, u64 start, u64 end);
 u64 halo_blk_rs_rate(const struct halo_blk_dev *dev);
 
 u64 halo_blk_size_bytes(const struct halo_blk_dev *dev);

@@ -171,6 +171,31 @@ void halo_gen_force(u64 *gen, u64 fresh)
 	gen[CUR] = fresh;
 }
 
+u64 halo_gen_sync_start_source(u64 *gen, u64 target_current, u64 fresh)
+{
+	if (gen[BM] && gen[BM] == target_current)
+		return gen[BM];
+	/* the old start to history: a split brain still shows */
+	if (gen[BM]) {
+		gen[H1] = gen[H0];
+		gen[H0] = gen[BM];
+	}
+	gen[BM] = fresh;
+	return fresh;
+}
+
+void halo_gen_sync_start_target(u64 *gen, u64 start)
+{
+	if (gen[CUR] != start) {
+		if (gen[CUR]) {
+			gen[H1] = gen[H0];
+			gen[H0] = gen[CUR];
+		}
+		gen[CUR] = start;
+	}
+	gen[BM] = 0;
+}
+
 void halo_gen_sync_done_source(u64 *gen)
 {
 	if (!gen[BM])
@@ -186,4 +211,146 @@ void halo_gen_sync_done_target(u64 *gen, const u64 *source)
 	gen[BM] = 0;
 	gen[H0] = source[H0];
 	gen[H1] = source[H1];
+}
+
+const char *halo_gen_sb_policy_name(u32 v)
+{
+	static const char * const names[] = {
+		[HALO_BLK_AFTER_SB_DISCONNECT] = "disconnect",
+		[HALO_BLK_AFTER_SB_DISCARD_YOUNGER_PRIMARY] = "discard-younger-primary",
+		[HALO_BLK_AFTER_SB_DISCARD_OLDER_PRIMARY] = "discard-older-primary",
+		[HALO_BLK_AFTER_SB_DISCARD_ZERO_CHANGES] = "discard-zero-changes",
+		[HALO_BLK_AFTER_SB_DISCARD_LEAST_CHANGES] = "discard-least-changes",
+		[HALO_BLK_AFTER_SB_CONSENSUS] = "consensus",
+		[HALO_BLK_AFTER_SB_DISCARD_SECONDARY] = "discard-secondary",
+	};
+
+	return v < ARRAY_SIZE(names) ? names[v] : "?";
+}
+
+bool halo_gen_sb_policy_ok(unsigned int primaries, u32 v)
+{
+	switch (primaries) {
+	case 0:
+		return v <= HALO_BLK_AFTER_SB_DISCARD_LEAST_CHANGES;
+	case 1:
+		return v == HALO_BLK_AFTER_SB_DISCONNECT ||
+		       v == HALO_BLK_AFTER_SB_CONSENSUS ||
+		       v == HALO_BLK_AFTER_SB_DISCARD_SECONDARY;
+	default:
+		return v == HALO_BLK_AFTER_SB_DISCONNECT;
+	}
+}
+
+/* 1: @self's data survives; -1: @peer's; 0: no decision. */
+static int sb_tie(const struct halo_gen_side *self, const struct halo_gen_side *peer)
+{
+	/* the higher node id is discarded */
+	return self->node_id < peer->node_id ? 1 : -1;
+}
+
+/* DRBD's drbd_asb_recover_0p(), falling through as it does */
+static int sb_0pri(const struct halo_gen_side *self,
+		   const struct halo_gen_side *peer, u32 pol, const char **how)
+{
+	switch (pol) {
+	case HALO_BLK_AFTER_SB_DISCARD_YOUNGER_PRIMARY:
+	case HALO_BLK_AFTER_SB_DISCARD_OLDER_PRIMARY:
+		if (self->older_primary != peer->older_primary) {
+			bool keep_older = pol == HALO_BLK_AFTER_SB_DISCARD_YOUNGER_PRIMARY;
+
+			return self->older_primary == keep_older ? 1 : -1;
+		}
+		*how = "neither or both were primary before the split: by changes";
+		fallthrough;
+	case HALO_BLK_AFTER_SB_DISCARD_ZERO_CHANGES:
+		if (!self->changes && !peer->changes)
+			return sb_tie(self, peer);
+		if (!peer->changes)
+			return 1;
+		if (!self->changes)
+			return -1;
+		if (pol == HALO_BLK_AFTER_SB_DISCARD_ZERO_CHANGES) {
+			*how = "both nodes changed data";
+			return 0;
+		}
+		fallthrough;
+	case HALO_BLK_AFTER_SB_DISCARD_LEAST_CHANGES:
+		if (self->changes != peer->changes)
+			return self->changes > peer->changes ? 1 : -1;
+		return sb_tie(self, peer);
+	default:
+		return 0;
+	}
+}
+
+static int sb_decide(const struct halo_gen_side *self,
+		     const struct halo_gen_side *peer, bool automatic,
+		     const struct halo_gen_sb_policy *pol, const char **how)
+{
+	unsigned int primaries = self->primary + peer->primary;
+	int r;
+
+	if (self->discard_my_data && peer->discard_my_data) {
+		*how = "both nodes asked to discard their data";
+		return 0;
+	}
+	if (self->discard_my_data || peer->discard_my_data) {
+		*how = "discard-my-data";
+		return self->discard_my_data ? -1 : 1;
+	}
+	if (!automatic) {
+		*how = "the bitmaps start at no common point: only discard-my-data decides";
+		return 0;
+	}
+	*how = halo_gen_sb_policy_name(pol->pri[primaries]);
+	switch (primaries) {
+	case 0:
+		return sb_0pri(self, peer, pol->pri[0], how);
+	case 1:
+		switch (pol->pri[1]) {
+		case HALO_BLK_AFTER_SB_CONSENSUS:
+			r = sb_0pri(self, peer, pol->pri[0], how);
+			*how = "consensus";
+			/* only if the secondary is the one after-sb-0pri discards */
+			if (r == (self->primary ? 1 : -1))
+				return r;
+			*how = "after-sb-0pri would not discard the secondary";
+			return 0;
+		case HALO_BLK_AFTER_SB_DISCARD_SECONDARY:
+			return self->primary ? 1 : -1;
+		default:
+			return 0;
+		}
+	default:
+		return 0;
+	}
+}
+
+enum halo_gen_verdict halo_gen_split_brain(const struct halo_gen_side *self,
+					   const struct halo_gen_side *peer,
+					   int rule,
+					   const struct halo_gen_sb_policy *pol,
+					   const char **how)
+{
+	/* both bitmaps start at the common past: together they name every change */
+	bool bitmaps = rule == 90;
+	const char *peer_how;
+	int r, w;
+
+	r = sb_decide(self, peer, bitmaps, pol, how);
+	w = sb_decide(peer, self, bitmaps, pol, &peer_how);
+	if (r != -w) {
+		*how = "the two sides decided differently";
+		return HALO_GEN_SPLIT_BRAIN;
+	}
+	if (!r)
+		return HALO_GEN_SPLIT_BRAIN;
+	if ((r < 0 && self->primary) || (r > 0 && peer->primary)) {
+		*how = "the node to discard is primary";
+		return HALO_GEN_SPLIT_BRAIN;
+	}
+	if (bitmaps)
+		return r > 0 ? HALO_GEN_BITMAP_SOURCE : HALO_GEN_BITMAP_TARGET;
+	return r > 0 ? HALO_GEN_FULL_SOURCE : HALO_GEN_FULL_TARGET;
 }

@@ -17,6 +17,8 @@
 
 #include "meta.h"
 
+#include <uapi/linux/halo_blk.h>
+
 enum halo_gen_verdict {
 	HALO_GEN_NONE,			/* the same data: nothing to sync */
 	HALO_GEN_BITMAP_SOURCE,		/* send what the bitmap marks */
@@ -33,6 +35,15 @@ struct halo_gen_side {
 	bool crashed_primary;	/* the superblock's primary flag at attach */
 	bool primary;		/* now */
 	u32 node_id;		/* breaks a tie between two crashed primaries */
+	/* a split brain's: its changes alone began while primary since before */
+	bool older_primary;
+	bool discard_my_data;	/* the admin asked to throw its changes away */
+	u64 changes;		/* blocks its bitmap marks */
+};
+
+/* enum halo_blk_after_sb, for zero, one and two primaries */
+struct halo_gen_sb_policy {
+	u8 pri[3];
 };
 
 /* What @self must do with @peer; @rule (may be NULL) says which rule decided. */
@@ -42,10 +53,35 @@ enum halo_gen_verdict halo_gen_compare(const struct halo_gen_side *self,
 enum halo_gen_verdict halo_gen_mirror(enum halo_gen_verdict v);
 const char *halo_gen_verdict_name(enum halo_gen_verdict v);
 
+/*
+ * @rule (from halo_gen_compare()) found a split brain: which side's data
+ * survives, by discard-my-data, then by @pol. A bitmap or full resync
+ * with its direction, or HALO_GEN_SPLIT_BRAIN when nothing decided (or the
+ * side to discard is primary); @how says what decided, or why nothing did.
+ * Both sides reach the same decision.
+ */
+enum halo_gen_verdict halo_gen_split_brain(const struct halo_gen_side *self,
+					   const struct halo_gen_side *peer,
+					   int rule,
+					   const struct halo_gen_sb_policy *pol,
+					   const char **how);
+/* Does @v make sense for @primaries (0, 1, 2)? */
+bool halo_gen_sb_policy_ok(unsigned int primaries, u32 v);
+const char *halo_gen_sb_policy_name(u32 v);
+
 /* The first write without the peer: the bitmap starts at the old current. */
 void halo_gen_new_current(u64 *gen, u64 fresh);
 /* A forced promotion: this data becomes the newest, the old current history. */
 void halo_gen_force(u64 *gen, u64 fresh);
+/*
+ * A resync starts. The source's bitmap generation becomes what the
+ * target's current is until done (returned; a new one, @fresh, unless it
+ * already is), so that an interrupted resync is a bitmap resync of what
+ * is left the next time ...
+ */
+u64 halo_gen_sync_start_source(u64 *gen, u64 target_current, u64 fresh);
+/* ... and the target takes it. */
+void halo_gen_sync_start_target(u64 *gen, u64 start);
 /* A resync finished: the source's view ... */
 void halo_gen_sync_done_source(u64 *gen);
 /* ... and the target takes the source's generations. */

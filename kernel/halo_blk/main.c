@@ -43,10 +43,15 @@ static int __init halo_blk_mod_init(void)
 	ret = halo_blk_genl_init();
 	if (ret < 0)
 		goto err_pernet;
+	ret = halo_blk_view_init();
+	if (ret < 0)
+		goto err_genl;
 
 	pr_info("version %s loaded, major %d\n", HALO_VERSION, halo_blk_major);
 	return 0;
 
+err_genl:
+	halo_blk_genl_exit();
 err_pernet:
 	unregister_pernet_subsys(&halo_blk_net_ops);
 err_conn:
@@ -64,6 +69,7 @@ static void __exit halo_blk_mod_exit(void)
 	 * after this, so none sends an event into an unregistered family.
 	 * None is open: an open device holds the module.
 	 */
+	halo_blk_view_exit();
 	unregister_pernet_subsys(&halo_blk_net_ops);
 	halo_blk_genl_exit();
 	halo_blk_dev_destroy_all(NULL);	/* made by a request in between */

@@ -55,7 +55,9 @@ enum halo_md_gen {
 #define HALO_MD_F_PRIMARY	BIT(3)	/* set while primary: a crash leaves it */
 #define HALO_MD_F_AL_CLEAN	BIT(4)	/* the activity log holds nothing to resync */
 #define HALO_MD_F_FULL_SYNC	BIT(5)	/* every block is out of sync */
-#define HALO_MD_F_ALL		0x3f
+/* the bitmap began while primary since before the peer was lost */
+#define HALO_MD_F_OLDER_PRIMARY	BIT(6)
+#define HALO_MD_F_ALL		0x7f
 
 /* Where everything is, in blocks of the metadata device. */
 struct halo_md_layout {

@@ -12,6 +12,7 @@
  */
 
 #include "device.h"
+#include "gen.h"
 #include "netlink.h"
 
 #include <net/genetlink.h>
@@ -41,9 +42,14 @@ atomic_t halo_extack_next;
 	[HALO_BLK_A_DEV_OPEN_COUNT] = HALO_BLK_READ_ONLY("open-count"), \
 	[HALO_BLK_A_DEV_CONN_ERROR] = HALO_BLK_READ_ONLY("conn-error"), \
 	[HALO_BLK_A_DEV_RESYNC_RATE] = HALO_BLK_READ_ONLY("resync-rate"), \
-	[HALO_BLK_A_DEV_RESYNC_THROTTLED] = HALO_BLK_READ_ONLY("resync-throttled")
+	[HALO_BLK_A_DEV_RESYNC_THROTTLED] = HALO_BLK_READ_ONLY("resync-throttled"), \
+	[HALO_BLK_A_DEV_RESYNC_TOTAL] = HALO_BLK_READ_ONLY("resync-total"), \
+	[HALO_BLK_A_DEV_RESYNC_SENT] = HALO_BLK_READ_ONLY("resync-sent"), \
+	[HALO_BLK_A_DEV_RESYNC_RECEIVED] = HALO_BLK_READ_ONLY("resync-received"), \
+	[HALO_BLK_A_DEV_SPLIT_BRAIN] = HALO_BLK_READ_ONLY("split-brain")
 
-#define HALO_BLK_NOT_CONNECT						\
+/* what only dev-connect sets */
+#define HALO_BLK_CONNECT_ONLY						\
 	[HALO_BLK_A_DEV_PEER] = { .type = NLA_REJECT,			\
 				  .reject_message = "peer is for dev-connect" }, \
 	[HALO_BLK_A_DEV_PROTOCOL] = { .type = NLA_REJECT,		\
@@ -51,12 +57,31 @@ atomic_t halo_extack_next;
 	[HALO_BLK_A_DEV_ALLOW_TWO_PRIMARIES] = {			\
 		.type = NLA_REJECT,					\
 		.reject_message = "allow-two-primaries is for dev-connect" }, \
-	[HALO_BLK_A_DEV_RESYNC_MAX_RATE] = {				\
+	[HALO_BLK_A_DEV_DISCARD_MY_DATA] = {				\
 		.type = NLA_REJECT,					\
-		.reject_message = "resync-max-rate is for dev-connect" }, \
-	[HALO_BLK_A_DEV_RESYNC_MIN_RATE] = {				\
-		.type = NLA_REJECT,					\
-		.reject_message = "resync-min-rate is for dev-connect" }
+		.reject_message = "discard-my-data is for dev-connect" }
+
+#define HALO_BLK_OPT_REJECT(name) \
+	{ .type = NLA_REJECT, .reject_message = name " is for dev-connect and dev-set" }
+
+/* what dev-connect and dev-set set */
+#define HALO_BLK_NOT_CONNECT						\
+	[HALO_BLK_A_DEV_RESYNC_MAX_RATE] = HALO_BLK_OPT_REJECT("resync-max-rate"), \
+	[HALO_BLK_A_DEV_RESYNC_MIN_RATE] = HALO_BLK_OPT_REJECT("resync-min-rate"), \
+	[HALO_BLK_A_DEV_AFTER_SB_0PRI] = HALO_BLK_OPT_REJECT("after-sb-0pri"), \
+	[HALO_BLK_A_DEV_AFTER_SB_1PRI] = HALO_BLK_OPT_REJECT("after-sb-1pri"), \
+	[HALO_BLK_A_DEV_AFTER_SB_2PRI] = HALO_BLK_OPT_REJECT("after-sb-2pri"), \
+	HALO_BLK_CONNECT_ONLY
+
+#define HALO_BLK_OPTS							\
+	[HALO_BLK_A_DEV_RESYNC_MAX_RATE] = { .type = NLA_U64 },		\
+	[HALO_BLK_A_DEV_RESYNC_MIN_RATE] = { .type = NLA_U64 },		\
+	[HALO_BLK_A_DEV_AFTER_SB_0PRI] =				\
+		NLA_POLICY_MAX(NLA_U32, HALO_BLK_AFTER_SB_DISCARD_SECONDARY), \
+	[HALO_BLK_A_DEV_AFTER_SB_1PRI] =				\
+		NLA_POLICY_MAX(NLA_U32, HALO_BLK_AFTER_SB_DISCARD_SECONDARY), \
+	[HALO_BLK_A_DEV_AFTER_SB_2PRI] =				\
+		NLA_POLICY_MAX(NLA_U32, HALO_BLK_AFTER_SB_DISCARD_SECONDARY)
 
 #define HALO_BLK_NAME_POLICY \
 	{ .type = NLA_NUL_STRING, .len = HALO_BLK_NAME_MAX - 1 }
@@ -106,8 +131,17 @@ static const struct nla_policy halo_blk_connect_policy[HALO_BLK_A_DEV_MAX + 1] =
 	[HALO_BLK_A_DEV_PROTOCOL] = NLA_POLICY_RANGE(NLA_U32, HALO_BLK_PROTOCOL_A,
 						     HALO_BLK_PROTOCOL_C),
 	[HALO_BLK_A_DEV_ALLOW_TWO_PRIMARIES] = { .type = NLA_FLAG },
-	[HALO_BLK_A_DEV_RESYNC_MAX_RATE] = { .type = NLA_U64 },
-	[HALO_BLK_A_DEV_RESYNC_MIN_RATE] = { .type = NLA_U64 },
+	[HALO_BLK_A_DEV_DISCARD_MY_DATA] = { .type = NLA_FLAG },
+	HALO_BLK_OPTS,
+};
+
+static const struct nla_policy halo_blk_set_policy[HALO_BLK_A_DEV_MAX + 1] = {
+	HALO_BLK_DEV_READ_ONLY,
+	HALO_BLK_NOT_CREATE,
+	HALO_BLK_NOT_PRIMARY,
+	HALO_BLK_CONNECT_ONLY,
+	[HALO_BLK_A_DEV_NAME] = HALO_BLK_NAME_POLICY,
+	HALO_BLK_OPTS,
 };
 
 enum halo_blk_mcgrp {
@@ -116,6 +150,27 @@ enum halo_blk_mcgrp {
 
 static struct genl_family halo_blk_genl_family;
 static bool halo_blk_genl_live;
+
+static int halo_blk_nl_put_sb(struct sk_buff *skb, const struct halo_blk_conn *conn)
+{
+	const struct halo_blk_sb_info *sb = &conn->sb;
+	struct nlattr *nest;
+
+	if (!sb->found)
+		return 0;
+	nest = nla_nest_start(skb, HALO_BLK_A_DEV_SPLIT_BRAIN);
+	if (!nest ||
+	    nla_put_u32(skb, HALO_BLK_A_SPLIT_BRAIN_PRIMARIES, sb->primaries) ||
+	    nla_put_u32(skb, HALO_BLK_A_SPLIT_BRAIN_SURVIVOR, sb->survivor) ||
+	    nla_put_string(skb, HALO_BLK_A_SPLIT_BRAIN_POLICY, sb->policy) ||
+	    nla_put_u64_64bit(skb, HALO_BLK_A_SPLIT_BRAIN_LOCAL_CHANGES,
+			      sb->local_changes, HALO_BLK_A_SPLIT_BRAIN_PAD) ||
+	    nla_put_u64_64bit(skb, HALO_BLK_A_SPLIT_BRAIN_PEER_CHANGES,
+			      sb->peer_changes, HALO_BLK_A_SPLIT_BRAIN_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
 
 static int halo_blk_nl_put_dev(struct sk_buff *skb, struct halo_blk_dev *dev)
 {
@@ -152,12 +207,25 @@ static int halo_blk_nl_put_dev(struct sk_buff *skb, struct halo_blk_dev *dev)
 		nla_put_u64_64bit(skb, HALO_BLK_A_DEV_RESYNC_MAX_RATE,
 				  conn->rs_max_rate, HALO_BLK_A_DEV_PAD) ||
 		nla_put_u64_64bit(skb, HALO_BLK_A_DEV_RESYNC_MIN_RATE,
-				  conn->rs_min_rate, HALO_BLK_A_DEV_PAD))) ||
+				  conn->rs_min_rate, HALO_BLK_A_DEV_PAD) ||
+		nla_put_u32(skb, HALO_BLK_A_DEV_AFTER_SB_0PRI, conn->after_sb[0]) ||
+		nla_put_u32(skb, HALO_BLK_A_DEV_AFTER_SB_1PRI, conn->after_sb[1]) ||
+		nla_put_u32(skb, HALO_BLK_A_DEV_AFTER_SB_2PRI, conn->after_sb[2]))) ||
+	      (conn->discard_my_data &&
+	       nla_put_flag(skb, HALO_BLK_A_DEV_DISCARD_MY_DATA)) ||
+	      halo_blk_nl_put_sb(skb, conn) ||
 	      (conn->rs_total &&
 	       nla_put_u64_64bit(skb, HALO_BLK_A_DEV_RESYNC_RATE,
 				 halo_blk_rs_rate(dev), HALO_BLK_A_DEV_PAD)) ||
 	      (conn->rs_total && READ_ONCE(conn->rs_throttled) &&
 	       nla_put_flag(skb, HALO_BLK_A_DEV_RESYNC_THROTTLED)) ||
+	      (conn->rs_total &&
+	       nla_put_u64_64bit(skb, HALO_BLK_A_DEV_RESYNC_TOTAL,
+				 conn->rs_total << HALO_MD_BLOCK_SHIFT, HALO_BLK_A_DEV_PAD)) ||
+	      nla_put_u64_64bit(skb, HALO_BLK_A_DEV_RESYNC_SENT,
+				READ_ONCE(conn->rs_sent), HALO_BLK_A_DEV_PAD) ||
+	      nla_put_u64_64bit(skb, HALO_BLK_A_DEV_RESYNC_RECEIVED,
+				READ_ONCE(conn->rs_received), HALO_BLK_A_DEV_PAD) ||
 	      (conn->error[0] &&
 	       nla_put_string(skb, HALO_BLK_A_DEV_CONN_ERROR, conn->error)) ||
 	      (conn->peer_id && conn->two_primaries &&
@@ -260,6 +328,52 @@ static int halo_blk_nl_secondary_doit(struct sk_buff *skb, struct genl_info *inf
 	return ret;
 }
 
+/*
+ * The options dev-connect and dev-set share, over the defaults or the
+ * values in @o.
+ */
+static int halo_blk_nl_opts(struct genl_info *info, struct halo_blk_conn_opts *o)
+{
+	struct nlattr **a = info->attrs;
+	unsigned int i;
+	u32 v;
+
+	for (i = 0; i < ARRAY_SIZE(o->after_sb); i++) {
+		struct nlattr *attr = a[HALO_BLK_A_DEV_AFTER_SB_0PRI + i];
+
+		if (!attr)
+			continue;
+		v = nla_get_u32(attr);
+		/* whole messages: a formatted one is cut at 80 bytes */
+		if (!halo_gen_sb_policy_ok(i, v)) {
+			if (i == 0)
+				NL_SET_ERR_MSG(info->extack,
+					       "after-sb-0pri must be disconnect, discard-younger-primary, discard-older-primary, discard-zero-changes or discard-least-changes");
+			else if (i == 1)
+				NL_SET_ERR_MSG(info->extack,
+					       "after-sb-1pri must be disconnect, consensus or discard-secondary");
+			else
+				NL_SET_ERR_MSG(info->extack,
+					       "after-sb-2pri must be disconnect: two primaries' data is never discarded automatically");
+			return -EINVAL;
+		}
+		o->after_sb[i] = v;
+	}
+	if (a[HALO_BLK_A_DEV_RESYNC_MAX_RATE])
+		o->rs_max_rate = nla_get_u64(a[HALO_BLK_A_DEV_RESYNC_MAX_RATE]);
+	if (a[HALO_BLK_A_DEV_RESYNC_MIN_RATE])
+		o->rs_min_rate = nla_get_u64(a[HALO_BLK_A_DEV_RESYNC_MIN_RATE]);
+	/* the default minimum gives way to a lower maximum; an asked one not */
+	if (a[HALO_BLK_A_DEV_RESYNC_MIN_RATE] && o->rs_max_rate &&
+	    o->rs_min_rate > o->rs_max_rate) {
+		NL_SET_ERR_MSG_FMT(info->extack,
+				   "resync-min-rate %llu is above resync-max-rate %llu",
+				   o->rs_min_rate, o->rs_max_rate);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int halo_blk_nl_connect_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct halo_blk_conn_opts o = {
@@ -276,22 +390,48 @@ static int halo_blk_nl_connect_doit(struct sk_buff *skb, struct genl_info *info)
 	if (a[HALO_BLK_A_DEV_PROTOCOL])
 		o.protocol = nla_get_u32(a[HALO_BLK_A_DEV_PROTOCOL]);
 	o.two_primaries = nla_get_flag(a[HALO_BLK_A_DEV_ALLOW_TWO_PRIMARIES]);
-	if (a[HALO_BLK_A_DEV_RESYNC_MAX_RATE])
-		o.rs_max_rate = nla_get_u64(a[HALO_BLK_A_DEV_RESYNC_MAX_RATE]);
-	if (a[HALO_BLK_A_DEV_RESYNC_MIN_RATE])
-		o.rs_min_rate = nla_get_u64(a[HALO_BLK_A_DEV_RESYNC_MIN_RATE]);
-	/* the default minimum gives way to a lower maximum; an asked one not */
-	if (a[HALO_BLK_A_DEV_RESYNC_MIN_RATE] && o.rs_max_rate &&
-	    o.rs_min_rate > o.rs_max_rate) {
-		NL_SET_ERR_MSG_FMT(info->extack,
-				   "resync-min-rate %llu is above resync-max-rate %llu",
-				   o.rs_min_rate, o.rs_max_rate);
-		return -EINVAL;
-	}
+	o.discard_my_data = nla_get_flag(a[HALO_BLK_A_DEV_DISCARD_MY_DATA]);
+	ret = halo_blk_nl_opts(info, &o);
+	if (ret)
+		return ret;
 	dev = halo_blk_nl_lock_dev(info);
 	if (!dev)
 		return info->attrs[HALO_BLK_A_DEV_NAME] ? -ENOENT : -EINVAL;
 	ret = halo_blk_connect(dev, &o, info->extack);
+	mutex_unlock(&halo_blk_lock);
+	return ret;
+}
+
+static int halo_blk_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct halo_blk_dev *dev = halo_blk_nl_lock_dev(info);
+	struct halo_blk_conn *conn;
+	struct halo_blk_conn_opts o;
+	int ret;
+
+	if (!dev)
+		return info->attrs[HALO_BLK_A_DEV_NAME] ? -ENOENT : -EINVAL;
+	conn = &dev->conn;
+	mutex_lock(&dev->lock);
+	if (!conn->peer_id) {
+		NL_SET_ERR_MSG(info->extack,
+			       "the device was never connected: dev-connect sets its options");
+		ret = -ENOTCONN;
+		goto out;
+	}
+	o.rs_max_rate = conn->rs_max_rate;
+	o.rs_min_rate = conn->rs_min_rate;
+	memcpy(o.after_sb, conn->after_sb, sizeof(o.after_sb));
+	ret = halo_blk_nl_opts(info, &o);
+	if (ret)
+		goto out;
+	/* the resync thread reads the rates at its next chunk */
+	WRITE_ONCE(conn->rs_max_rate, o.rs_max_rate);
+	WRITE_ONCE(conn->rs_min_rate, o.rs_min_rate);
+	memcpy(conn->after_sb, o.after_sb, sizeof(conn->after_sb));
+	halo_blk_nl_notify(dev);
+out:
+	mutex_unlock(&dev->lock);
 	mutex_unlock(&halo_blk_lock);
 	return ret;
 }
@@ -423,6 +563,13 @@ static const struct genl_ops halo_blk_genl_ops[] = {
 		.maxattr = HALO_BLK_A_DEV_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},
+	{
+		.cmd = HALO_BLK_CMD_DEV_SET,
+		.doit = halo_blk_nl_set_doit,
+		.policy = halo_blk_set_policy,
+		.maxattr = HALO_BLK_A_DEV_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
 };
 
 /* Events: sent only when someone in the device's namespace listens. */
@@ -446,6 +593,10 @@ static void halo_blk_nl_event(struct halo_blk_dev *dev, u8 cmd)
 	if (cmd == HALO_BLK_CMD_DEV_DEL_NTF)
 		err = nla_put_string(skb, HALO_BLK_A_DEV_NAME, dev->name) ||
 		      nla_put_u32(skb, HALO_BLK_A_DEV_MINOR, dev->minor);
+	else if (cmd == HALO_BLK_CMD_DEV_SPLIT_BRAIN_NTF)
+		err = nla_put_string(skb, HALO_BLK_A_DEV_NAME, dev->name) ||
+		      nla_put_u32(skb, HALO_BLK_A_DEV_PEER, dev->conn.peer_id) ||
+		      halo_blk_nl_put_sb(skb, &dev->conn);
 	else
 		err = halo_blk_nl_put_dev(skb, dev);
 	if (err) {
@@ -466,6 +617,11 @@ void halo_blk_nl_notify(struct halo_blk_dev *dev)
 void halo_blk_nl_notify_del(struct halo_blk_dev *dev)
 {
 	halo_blk_nl_event(dev, HALO_BLK_CMD_DEV_DEL_NTF);
+}
+
+void halo_blk_nl_notify_split_brain(struct halo_blk_dev *dev)
+{
+	halo_blk_nl_event(dev, HALO_BLK_CMD_DEV_SPLIT_BRAIN_NTF);
 }
 
 static const struct genl_multicast_group halo_blk_genl_mcgrps[] = {

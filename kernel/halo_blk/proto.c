@@ -13,6 +13,7 @@
  * then the payload, big-endian throughout.
  */
 
+#include "gen.h"
 #include "proto.h"
 
 static const char *const halo_p_names[__HALO_P_TYPE_MAX] = {
@@ -27,6 +28,9 @@ static const char *const halo_p_names[__HALO_P_TYPE_MAX] = {
 	[HALO_P_PING_ACK] = "ping-ack",
 	[HALO_P_ERROR] = "error",
 	[HALO_P_SYNC_DONE] = "sync-done",
+	[HALO_P_BITMAP] = "bitmap",
+	[HALO_P_BITMAP_DONE] = "bitmap-done",
+	[HALO_P_RS_START] = "rs-start",
 };
 
 const char *halo_p_type_name(u16 type)
@@ -79,6 +83,7 @@ int halo_p_hdr_decode(const u8 *buf, struct halo_p_hdr *h, const char **why)
  *   72 72  cluster name, NUL-padded
  *  144 32  device name, NUL-padded
  *  176  8  out-of-sync blocks
+ *  184  3  split-brain policies: 0, 1, 2 primaries; 187 1 zero
  */
 void halo_p_hello_encode(const struct halo_p_hello *h, u8 *buf)
 {
@@ -99,6 +104,7 @@ void halo_p_hello_encode(const struct halo_p_hello *h, u8 *buf)
 	memcpy(buf + 72, h->cluster, strnlen(h->cluster, HALO_MD_CLUSTER_MAX - 1));
 	memcpy(buf + 144, h->name, strnlen(h->name, HALO_MD_NAME_MAX - 1));
 	put_unaligned_be64(h->out_of_sync, buf + 176);
+	memcpy(buf + 184, h->after_sb, sizeof(h->after_sb));
 }
 
 /* A NUL-terminated, NUL-padded, non-empty name of @size bytes at @p. */
@@ -139,6 +145,7 @@ int halo_p_hello_decode(const u8 *buf, size_t len, struct halo_p_hello *h,
 		h->gen[i] = get_unaligned_be64(buf + 24 + 8 * i);
 	memcpy(h->uuid, buf + 56, 16);
 	h->out_of_sync = get_unaligned_be64(buf + 176);
+	memcpy(h->after_sb, buf + 184, sizeof(h->after_sb));
 	if (!h->node_id || !h->peer_id || h->node_id == h->peer_id) {
 		*why = "hello with bad node ids";
 		return -EPROTO;
@@ -159,6 +166,12 @@ int halo_p_hello_decode(const u8 *buf, size_t len, struct halo_p_hello *h,
 	    h->data_blocks > HALO_MD_MAX_DATA_BLOCKS ||
 	    h->out_of_sync > h->data_blocks) {
 		*why = "hello with an impossible size";
+		return -EPROTO;
+	}
+	if (!halo_gen_sb_policy_ok(0, h->after_sb[0]) ||
+	    !halo_gen_sb_policy_ok(1, h->after_sb[1]) ||
+	    !halo_gen_sb_policy_ok(2, h->after_sb[2]) || buf[187]) {
+		*why = "hello with an unknown split-brain policy";
 		return -EPROTO;
 	}
 	if (!halo_p_name_ok(buf + 72, HALO_MD_CLUSTER_MAX) ||
@@ -196,6 +209,10 @@ int halo_p_hello_match(const struct halo_p_hello *self,
 	}
 	if ((self->flags ^ peer->flags) & HALO_P_HF_TWO_PRIMARIES) {
 		*why = "only one side allows two primaries";
+		return -EINVAL;
+	}
+	if (memcmp(self->after_sb, peer->after_sb, sizeof(self->after_sb))) {
+		*why = "the two sides have different split-brain policies (after-sb-*)";
 		return -EINVAL;
 	}
 	return 0;
@@ -275,6 +292,61 @@ int halo_p_sync_done_decode(const u8 *buf, size_t len, u64 *gen,
 		gen[i] = get_unaligned_be64(buf + 8 * i);
 	if (!gen[HALO_MD_GEN_CURRENT]) {
 		*why = "sync-done from a source that never held data";
+		return -EPROTO;
+	}
+	return 0;
+}
+
+void halo_p_u64_encode(u64 v, u8 *buf)
+{
+	put_unaligned_be64(v, buf);
+}
+
+/* BITMAP payload: 0 8 the block's index, 8 4096 the block */
+int halo_p_bitmap_decode(const u8 *buf, size_t len, u64 *index, const char **why)
+{
+	if (len != HALO_P_BITMAP_LEN) {
+		*why = "bitmap of the wrong length";
+		return -EPROTO;
+	}
+	*index = get_unaligned_be64(buf);
+	return 0;
+}
+
+/* BITMAP_DONE payload: 0 8 how many BITMAP frames came before */
+int halo_p_bitmap_done_decode(const u8 *buf, size_t len, u64 *count,
+			      const char **why)
+{
+	if (len != HALO_P_BITMAP_DONE_LEN) {
+		*why = "bitmap-done of the wrong length";
+		return -EPROTO;
+	}
+	*count = get_unaligned_be64(buf);
+	return 0;
+}
+
+/* RS_START payload: 0 8 generation, 8 8 blocks */
+void halo_p_rs_start_encode(const struct halo_p_rs_start *r, u8 *buf)
+{
+	put_unaligned_be64(r->gen, buf);
+	put_unaligned_be64(r->blocks, buf + 8);
+}
+
+int halo_p_rs_start_decode(const u8 *buf, size_t len, u64 max_blocks,
+			   struct halo_p_rs_start *r, const char **why)
+{
+	if (len != HALO_P_RS_START_LEN) {
+		*why = "rs-start of the wrong length";
+		return -EPROTO;
+	}
+	r->gen = get_unaligned_be64(buf);
+	r->blocks = get_unaligned_be64(buf + 8);
+	if (!r->gen) {
+		*why = "rs-start without a generation";
+		return -EPROTO;
+	}
+	if (r->blocks > max_blocks) {
+		*why = "rs-start of more blocks than the device has";
 		return -EPROTO;
 	}
 	return 0;

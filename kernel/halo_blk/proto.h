@@ -13,8 +13,10 @@
 
 #include "meta.h"
 
+#include <uapi/linux/halo_blk.h>
+
 #define HALO_P_MAGIC		0x68626c6b	/* "hblk" */
-#define HALO_P_VERSION		1
+#define HALO_P_VERSION		2
 #define HALO_P_HDR_LEN		16
 /* The largest payload: a write of 1 MiB and its header. */
 #define HALO_P_MAX_DATA		BIT(20)
@@ -32,7 +34,10 @@ enum halo_p_type {
 	HALO_P_PING,
 	HALO_P_PING_ACK,
 	HALO_P_ERROR,		/* why the sender ends the connection */
-	HALO_P_SYNC_DONE,	/* the source's generations after a full resync */
+	HALO_P_SYNC_DONE,	/* the source's generations after a resync */
+	HALO_P_BITMAP,		/* the sync target's bitmap, a non-zero block */
+	HALO_P_BITMAP_DONE,	/* ... all of it: how many BITMAP frames */
+	HALO_P_RS_START,	/* the source: the target's generation, blocks to sync */
 	__HALO_P_TYPE_MAX
 };
 
@@ -55,9 +60,10 @@ struct halo_p_hdr {
 #define HALO_P_HF_DISCARD_MY_DATA	BIT(0)
 #define HALO_P_HF_TWO_PRIMARIES		BIT(1)
 #define HALO_P_HF_CRASHED_PRIMARY	BIT(2)
-#define HALO_P_HF_ALL			0x7
+#define HALO_P_HF_OLDER_PRIMARY		BIT(3)	/* see halo_gen_side */
+#define HALO_P_HF_ALL			0xf
 
-#define HALO_P_HELLO_LEN	184
+#define HALO_P_HELLO_LEN	188
 
 struct halo_p_hello {
 	u32 node_id;		/* the sender */
@@ -72,6 +78,7 @@ struct halo_p_hello {
 	char cluster[HALO_MD_CLUSTER_MAX];
 	char name[HALO_MD_NAME_MAX];
 	u64 out_of_sync;	/* blocks its bitmap marks */
+	u8 after_sb[3];		/* enum halo_blk_after_sb, 0, 1, 2 primaries */
 };
 
 /* DATA and RS_DATA flags */
@@ -124,6 +131,26 @@ int halo_p_state_decode(const u8 *buf, size_t len, struct halo_p_state *st,
 void halo_p_sync_done_encode(const u64 *gen, u8 *buf);
 int halo_p_sync_done_decode(const u8 *buf, size_t len, u64 *gen,
 			    const char **why);
+
+/* BITMAP: a bitmap block's index, then the block (bitmap.h's form) */
+#define HALO_P_BITMAP_LEN	(8 + HALO_MD_BLOCK)
+/* BITMAP_DONE: how many BITMAP frames came before */
+#define HALO_P_BITMAP_DONE_LEN	8
+void halo_p_u64_encode(u64 v, u8 *buf);
+int halo_p_bitmap_decode(const u8 *buf, size_t len, u64 *index, const char **why);
+int halo_p_bitmap_done_decode(const u8 *buf, size_t len, u64 *count,
+			      const char **why);
+
+/* RS_START: the generation the target takes until done, blocks to sync */
+#define HALO_P_RS_START_LEN	16
+struct halo_p_rs_start {
+	u64 gen;
+	u64 blocks;
+};
+
+void halo_p_rs_start_encode(const struct halo_p_rs_start *r, u8 *buf);
+int halo_p_rs_start_decode(const u8 *buf, size_t len, u64 max_blocks,
+			   struct halo_p_rs_start *r, const char **why);
 
 #define HALO_P_ACK_LEN	12
 void halo_p_ack_encode(const struct halo_p_ack *a, u8 *buf);

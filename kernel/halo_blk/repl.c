@@ -460,7 +460,7 @@ void halo_blk_repl_write(struct halo_blk_dev *dev, struct request *rq)
 	mutex_lock(&conn->send_lock);
 	if (!conn->send_sock) {
 		mutex_unlock(&conn->send_lock);
-		halo_blk_write_alone(dev);
+		halo_blk_write_alone(dev, rq);
 		return;
 	}
 	d.id = (u64)conn->gen << 32 | rq->tag;
@@ -471,6 +471,8 @@ void halo_blk_repl_write(struct halo_blk_dev *dev, struct request *rq)
 		set_bit(HALO_BLK_REQ_PEER, &req->flags);
 	}
 	set_bit(HALO_BLK_REQ_SENT, &req->flags);
+	if (!wait || conn->protocol == HALO_P_PROTO_B)
+		set_bit(0, &conn->unacked);
 	halo_blk_ack_flush(dev, false);
 	halo_p_hdr_encode(hdr, HALO_P_DATA,
 			  HALO_P_DATA_HDR + (nodata ? 0 : d.size));
@@ -488,10 +490,10 @@ void halo_blk_repl_write(struct halo_blk_dev *dev, struct request *rq)
 		halo_blk_ack_flush(dev, false);
 	}
 	mutex_unlock(&conn->send_lock);
+	if (ret)
+		halo_blk_write_alone(dev, rq);
 	if (ret && wait)
 		halo_blk_peer_done(rq);
-	if (ret)
-		halo_blk_write_alone(dev);
 }
 
 /* An ack from the peer: complete the request it names, if it still waits. */
@@ -513,9 +515,22 @@ int halo_blk_repl_ack(struct halo_blk_dev *dev, const struct halo_p_ack *a)
 		return 0;	/* a late ack of a request completed meanwhile */
 	if (a->error)
 		/* the local disk has it: the peer's lacks it (resync) */
-		halo_blk_write_alone(dev);
+		halo_blk_write_alone(dev, rq);
 	halo_blk_peer_done(rq);
 	return 0;
+}
+
+/* A write that waits for the peer's ack will not get it: mark its blocks. */
+static bool halo_blk_mark_peer(struct request *rq, void *data)
+{
+	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
+	bool *any = data;
+
+	if (test_bit(HALO_BLK_REQ_PEER, &req->flags)) {
+		halo_blk_mark_rq(req->dev, rq);
+		*any = true;
+	}
+	return true;
 }
 
 static bool halo_blk_fail_peer(struct request *rq, void *data)
@@ -547,10 +562,26 @@ void halo_blk_repl_up(struct halo_blk_dev *dev, struct socket *sock)
  */
 void halo_blk_repl_down(struct halo_blk_dev *dev)
 {
+	bool any = false;
+
 	mutex_lock(&dev->conn.send_lock);
 	dev->conn.send_sock = NULL;
 	mutex_unlock(&dev->conn.send_lock);
 	cancel_work_sync(&dev->conn.ack_work);
+	/*
+	 * The writes that waited for the peer may lack there: into the
+	 * bitmap, and a new generation, before they complete. Under
+	 * protocols A and B a completed write's frame may have been lost
+	 * too, and nothing says which: every block is marked.
+	 */
+	blk_mq_tagset_busy_iter(&dev->tag_set, halo_blk_mark_peer, &any);
+	if (dev->conn.protocol != HALO_P_PROTO_C &&
+	    test_and_clear_bit(0, &dev->conn.unacked)) {
+		halo_blk_bm_mark_all(dev);
+		any = true;
+	}
+	if (any)
+		halo_blk_new_current(dev);
 	blk_mq_tagset_busy_iter(&dev->tag_set, halo_blk_fail_peer, NULL);
 }
 

@@ -2,14 +2,28 @@
 /*
  * Copyright (C) 2026 The halo authors.
  *
- * Full resync (Documentation/halo_blk.rst, "Resync").
+ * Resync (Documentation/halo_blk.rst, "Resync"): of the blocks the
+ * out-of-sync bitmap marks.
  *
- * The sync source reads its disk in 1 MiB chunks, front to back, and sends
- * each as an RS_DATA frame; the target writes it and answers RS_ACK. Up to
- * HALO_BLK_RS_WINDOW chunks are in flight: as fast as the link and the two
- * disks allow. When the last chunk is acknowledged, the source marks its
- * disk in sync with the peer and sends SYNC_DONE with its generations; the
- * target takes them and is UpToDate.
+ * When the handshake names a sync (gen.c), the target sends the source
+ * its bitmap, the non-zero blocks of it (BITMAP frames, then BITMAP_DONE):
+ * what the target changed alone must be overwritten too. The source ors
+ * it into its own (for a full sync every bit is set), writes the result
+ * back to its metadata, and moves its bitmap generation on to a value
+ * the target takes, RS_START, with the count of blocks to send. From
+ * then on the source's bitmap alone says what is left: the target drops
+ * its own. A connection lost midway finds, next time, the target's
+ * current generation equal to the source's bitmap one: a bitmap resync,
+ * of what the source has not cleared, and nothing sent twice but the
+ * chunks in flight.
+ *
+ * The source sends the marked blocks front to back, each run of them (up
+ * to 1 MiB) an RS_DATA frame; the target writes it and answers RS_ACK,
+ * and the source clears the run's bits then, unless a write marked one of
+ * them again meanwhile. Up to HALO_BLK_RS_WINDOW chunks are in flight: as
+ * fast as the link and the two disks allow. When the bitmap is empty, the
+ * source marks its disk in sync with the peer and sends SYNC_DONE with
+ * its generations; the target takes them and is UpToDate.
  *
  * The primary keeps writing meanwhile. Its writes go to the target as DATA
  * frames, on the same connection, in order. A chunk must not carry older
@@ -20,9 +34,6 @@
  * most; between two chunks they go first.
  *
  * The source paces chunks to the rates dev-connect set (see "The rate").
- *
- * An interrupted resync (connection lost, either side restarted) starts
- * over at the next connection: the target stays Inconsistent until done.
  */
 
 #include "conn.h"
@@ -36,7 +47,6 @@
 #include <linux/uio.h>
 
 #define HALO_BLK_RS_CHUNK	(HALO_P_MAX_DATA >> HALO_MD_BLOCK_SHIFT)	/* blocks */
-#define HALO_BLK_RS_WINDOW	4
 /* a device with no request for this long has no application I/O */
 #define HALO_BLK_RS_APP_IDLE	HZ
 
@@ -199,59 +209,95 @@ static int halo_blk_rs_send(struct halo_blk_dev *dev, u64 blk, struct bio *bio)
 	return ret;
 }
 
-static int halo_blk_rs_thread(void *arg)
+/* Take a free window slot for @n blocks at @blk; under bm_lock. */
+static struct halo_blk_rs_chunk *halo_blk_rs_slot(struct halo_blk_conn *conn,
+						  u64 blk, u32 n)
 {
-	struct halo_blk_dev *dev = arg;
-	struct halo_blk_conn *conn = &dev->conn;
-	u64 blk, total = dev->sb.layout.data_blocks, gen[HALO_MD_GEN_COUNT];
-	u8 buf[HALO_P_SYNC_DONE_LEN];
-	struct halo_md_sb sb;
-	struct bio *bio;
-	u32 n;
+	int i;
 
-	for (blk = 0; blk < total && halo_blk_rs_live(dev); blk += n) {
-		n = min_t(u64, HALO_BLK_RS_CHUNK, total - blk);
-		wait_event_interruptible(conn->rs_wait,
-					 atomic_read(&conn->rs_inflight) <
-						HALO_BLK_RS_WINDOW ||
-					 !halo_blk_rs_live(dev));
-		halo_blk_rs_pace(dev, n << HALO_MD_BLOCK_SHIFT);
-		if (!halo_blk_rs_live(dev))
-			break;
-		if (!halo_blk_gate_close(conn))
-			break;
-		bio = halo_blk_rs_read(dev, blk, n);
-		if (bio) {
-			atomic_inc(&conn->rs_inflight);
-			if (halo_blk_rs_send(dev, blk, bio))
-				WRITE_ONCE(conn->rs_failed, true);
+	for (i = 0; i < HALO_BLK_RS_WINDOW; i++) {
+		if (!conn->rs_win[i].n) {
+			conn->rs_win[i].blk = blk;
+			conn->rs_win[i].n = n;
+			conn->rs_win[i].redirty = false;
+			return &conn->rs_win[i];
 		}
-		halo_blk_gate_open(conn);
-		if (!bio) {
-			pr_err("%s: resync: cannot read block %llu here\n",
-			       dev->name, blk);
-			WRITE_ONCE(conn->rs_failed, true);
-			break;
-		}
-		halo_blk_free_bio_pages(bio);
 	}
-	wait_event_interruptible(conn->rs_wait, !atomic_read(&conn->rs_inflight) ||
-				 !halo_blk_rs_live(dev));
-	if (!halo_blk_rs_live(dev) || atomic_read(&conn->rs_inflight))
-		goto out;
+	return NULL;
+}
 
-	/* the target has every block: this disk is in sync with it */
+/* Blocks [@start, @end) were marked again: chunks in flight keep them. */
+void halo_blk_rs_redirty(struct halo_blk_dev *dev, u64 start, u64 end)
+{
+	struct halo_blk_rs_chunk *c;
+	int i;
+
+	lockdep_assert_held(&dev->bm_lock);
+	for (i = 0; i < HALO_BLK_RS_WINDOW; i++) {
+		c = &dev->conn.rs_win[i];
+		if (c->n && c->blk < end && start < c->blk + c->n)
+			c->redirty = true;
+	}
+}
+
+/* The next run of marked blocks at or after *@cursor; false at the end. */
+static bool halo_blk_rs_next(struct halo_blk_dev *dev, u64 *cursor, u64 *blk, u32 *n)
+{
+	struct halo_bm *bm = &dev->bm;
+	struct halo_blk_rs_chunk *c;
+	bool found = false;
+
+	spin_lock_irq(&dev->bm_lock);
+	*blk = halo_bm_next(bm, *cursor);
+	if (*blk < bm->nbits) {
+		*n = halo_bm_run_end(bm, *blk, *blk + HALO_BLK_RS_CHUNK) - *blk;
+		c = halo_blk_rs_slot(&dev->conn, *blk, *n);
+		if (!WARN_ON_ONCE(!c)) {
+			*cursor = *blk + *n;
+			found = true;
+		}
+	}
+	spin_unlock_irq(&dev->bm_lock);
+	return found;
+}
+
+/* The chunk at @blk is not in flight after all: its slot goes. */
+static void halo_blk_rs_unslot(struct halo_blk_dev *dev, u64 blk)
+{
+	int i;
+
+	spin_lock_irq(&dev->bm_lock);
+	for (i = 0; i < HALO_BLK_RS_WINDOW; i++)
+		if (dev->conn.rs_win[i].n && dev->conn.rs_win[i].blk == blk)
+			dev->conn.rs_win[i].n = 0;
+	spin_unlock_irq(&dev->bm_lock);
+}
+
+/* The bitmap is empty: this disk is in sync with the target. */
+static void halo_blk_rs_finish(struct halo_blk_dev *dev)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+	u8 buf[HALO_P_SYNC_DONE_LEN];
+	u64 gen[HALO_MD_GEN_COUNT];
+	struct halo_md_sb sb;
+
+	if (halo_blk_bm_write(dev))
+		return;
 	mutex_lock(&dev->lock);
 	sb = dev->sb;
 	halo_gen_sync_done_source(sb.gen);
 	sb.flags &= ~HALO_MD_F_FULL_SYNC;
+	/* a crashed primary's blocks are settled: it crashed no more */
+	if (dev->role != HALO_BLK_ROLE_PRIMARY)
+		sb.flags &= ~HALO_MD_F_PRIMARY;
 	if (halo_md_write_sb(dev, &sb)) {
 		mutex_unlock(&dev->lock);
 		pr_err("%s: resync done, but the metadata could not be written\n",
 		       dev->name);
-		goto out;
+		return;
 	}
 	memcpy(gen, dev->sb.gen, sizeof(gen));
+	dev->alone = false;
 	conn->rs_total = 0;
 	WRITE_ONCE(conn->state, HALO_BLK_CONN_STATE_CONNECTED);
 	halo_blk_nl_notify(dev);
@@ -259,7 +305,65 @@ static int halo_blk_rs_thread(void *arg)
 	halo_p_sync_done_encode(gen, buf);
 	halo_blk_repl_send(dev, HALO_P_SYNC_DONE, buf, sizeof(buf));
 	pr_info("%s: resync to node %u done\n", dev->name, conn->peer_id);
-out:
+}
+
+static int halo_blk_rs_thread(void *arg)
+{
+	struct halo_blk_dev *dev = arg;
+	struct halo_blk_conn *conn = &dev->conn;
+	u64 cursor = 0, blk;
+	struct bio *bio;
+	u32 n;
+
+	while (halo_blk_rs_live(dev)) {
+		wait_event_interruptible(conn->rs_wait,
+					 atomic_read(&conn->rs_inflight) <
+						HALO_BLK_RS_WINDOW ||
+					 !halo_blk_rs_live(dev));
+		if (!halo_blk_rs_live(dev))
+			break;
+		if (!halo_blk_rs_next(dev, &cursor, &blk, &n)) {
+			/*
+			 * The end of a pass: when its chunks are in, the
+			 * bitmap is empty, or blocks were marked again
+			 * behind the cursor and another pass sends them.
+			 */
+			wait_event_interruptible(conn->rs_wait,
+						 !atomic_read(&conn->rs_inflight) ||
+						 !halo_blk_rs_live(dev));
+			if (!halo_blk_rs_live(dev))
+				break;
+			if (!halo_blk_bm_weight(dev)) {
+				halo_blk_rs_finish(dev);
+				break;
+			}
+			cursor = 0;
+			continue;
+		}
+		halo_blk_rs_pace(dev, n << HALO_MD_BLOCK_SHIFT);
+		if (!halo_blk_rs_live(dev) || !halo_blk_gate_close(conn)) {
+			halo_blk_rs_unslot(dev, blk);
+			break;
+		}
+		bio = halo_blk_rs_read(dev, blk, n);
+		if (bio) {
+			atomic_inc(&conn->rs_inflight);
+			if (halo_blk_rs_send(dev, blk, bio))
+				WRITE_ONCE(conn->rs_failed, true);
+			else
+				WRITE_ONCE(conn->rs_sent,
+					   conn->rs_sent + ((u64)n << HALO_MD_BLOCK_SHIFT));
+		}
+		halo_blk_gate_open(conn);
+		if (!bio) {
+			pr_err("%s: resync: cannot read block %llu here\n",
+			       dev->name, blk);
+			halo_blk_rs_unslot(dev, blk);
+			WRITE_ONCE(conn->rs_failed, true);
+			break;
+		}
+		halo_blk_free_bio_pages(bio);
+	}
 	while (!kthread_should_stop()) {
 		set_current_state(TASK_INTERRUPTIBLE);
 		if (kthread_should_stop())
@@ -274,10 +378,23 @@ out:
 int halo_blk_rs_ack(struct halo_blk_dev *dev, const struct halo_p_ack *a)
 {
 	struct halo_blk_conn *conn = &dev->conn;
-	u64 total = dev->sb.layout.data_blocks;
+	struct halo_blk_rs_chunk *c = NULL;
+	u32 n = 0;
+	int i;
 
-	if (a->id >= total || a->id % HALO_BLK_RS_CHUNK ||
-	    atomic_read(&conn->rs_inflight) <= 0)
+	spin_lock_irq(&dev->bm_lock);
+	for (i = 0; i < HALO_BLK_RS_WINDOW; i++)
+		if (conn->rs_win[i].n && conn->rs_win[i].blk == a->id)
+			c = &conn->rs_win[i];
+	if (c) {
+		n = c->n;
+		/* a block marked again meanwhile goes again */
+		if (!a->error && !c->redirty)
+			halo_bm_clear(&dev->bm, c->blk, c->blk + c->n);
+		c->n = 0;
+	}
+	spin_unlock_irq(&dev->bm_lock);
+	if (!c || atomic_read(&conn->rs_inflight) <= 0)
 		return -EPROTO;
 	if (a->error) {
 		pr_err("%s: resync: the peer could not write block %llu: %d\n",
@@ -285,7 +402,7 @@ int halo_blk_rs_ack(struct halo_blk_dev *dev, const struct halo_p_ack *a)
 		WRITE_ONCE(conn->rs_failed, true);
 	}
 	mutex_lock(&dev->lock);
-	conn->rs_done += min_t(u64, HALO_BLK_RS_CHUNK, total - a->id);
+	conn->rs_done += n;
 	mutex_unlock(&dev->lock);
 	atomic_dec(&conn->rs_inflight);
 	wake_up_all(&conn->rs_wait);
@@ -294,52 +411,212 @@ int halo_blk_rs_ack(struct halo_blk_dev *dev, const struct halo_p_ack *a)
 
 /* -- both sides --------------------------------------------------------- */
 
+static void halo_blk_rs_reset(struct halo_blk_conn *conn)
+{
+	conn->rs_total = 0;
+	conn->rs_done = 0;
+	conn->rs_start = jiffies;
+	conn->rs_bm_done = false;
+	conn->rs_bm_frames = 0;
+	WRITE_ONCE(conn->rs_failed, false);
+	atomic_set(&conn->rs_inflight, 0);
+	memset(conn->rs_win, 0, sizeof(conn->rs_win));
+	conn->rs_last = 0;
+	WRITE_ONCE(conn->rs_throttled, false);
+}
+
+/* Send the target's bitmap, its non-zero blocks, then BITMAP_DONE. */
+static int halo_blk_rs_send_bitmap(struct halo_blk_dev *dev, bool full)
+{
+	struct halo_bm *bm = &dev->bm;
+	u8 *buf, done[HALO_P_BITMAP_DONE_LEN];
+	u64 k, sent = 0;
+	bool any;
+	int ret = 0;
+
+	buf = kmalloc(HALO_P_BITMAP_LEN, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	/* a full sync sends every block: the source needs none of these */
+	for (k = 0; !full && k < bm->nblocks && !ret; k++) {
+		spin_lock_irq(&dev->bm_lock);
+		any = halo_bm_block_any(bm, k);
+		if (any) {
+			/* the copy sent, not the one on disk: dirty stays as it was */
+			bool dirty = bm->dirty[k / 64] & (1ULL << (k % 64));
+
+			halo_bm_block_get(bm, k, buf + 8);
+			if (dirty)
+				bm->dirty[k / 64] |= 1ULL << (k % 64);
+		}
+		spin_unlock_irq(&dev->bm_lock);
+		if (!any)
+			continue;
+		halo_p_u64_encode(k, buf);
+		ret = halo_blk_repl_send(dev, HALO_P_BITMAP, buf, HALO_P_BITMAP_LEN);
+		sent++;
+	}
+	kfree(buf);
+	if (ret)
+		return ret;
+	halo_p_u64_encode(sent, done);
+	return halo_blk_repl_send(dev, HALO_P_BITMAP_DONE, done, sizeof(done));
+}
+
 /*
- * Connected with @verdict: start a full resync as the source, or become
- * the target. Called by the connection thread.
+ * Connected with @verdict: a resync begins. The target says so on its
+ * disk, then sends its bitmap; the source waits for it (below). Called by
+ * the connection thread.
  */
 void halo_blk_rs_start(struct halo_blk_dev *dev, enum halo_gen_verdict verdict)
 {
 	struct halo_blk_conn *conn = &dev->conn;
+	bool full = verdict == HALO_GEN_FULL_SOURCE ||
+		    verdict == HALO_GEN_FULL_TARGET;
 	bool source = verdict == HALO_GEN_FULL_SOURCE ||
 		      verdict == HALO_GEN_BITMAP_SOURCE;
 	bool target = verdict == HALO_GEN_FULL_TARGET ||
 		      verdict == HALO_GEN_BITMAP_TARGET;
-	struct task_struct *t;
 	struct halo_md_sb sb;
 
-	if (!source && !target)
-		return;
 	mutex_lock(&dev->lock);
-	conn->rs_total = dev->sb.layout.data_blocks;
-	conn->rs_done = 0;
-	conn->rs_start = jiffies;
-	WRITE_ONCE(conn->rs_failed, false);
-	atomic_set(&conn->rs_inflight, 0);
-	conn->rs_last = 0;
-	WRITE_ONCE(conn->rs_throttled, false);
-	if (target) {
-		/* until done, a crash must leave this disk Inconsistent */
-		sb = dev->sb;
-		sb.flags &= ~(HALO_MD_F_CONSISTENT | HALO_MD_F_UPTODATE);
-		sb.flags |= HALO_MD_F_FULL_SYNC;
-		if (!halo_md_write_sb(dev, &sb))
-			dev->disk_state = HALO_BLK_DISK_STATE_INCONSISTENT;
-		WRITE_ONCE(conn->state, HALO_BLK_CONN_STATE_SYNC_TARGET);
-		halo_blk_repl_state(dev);
+	halo_blk_rs_reset(conn);
+	if (!source && !target) {
+		/* the same data on both: nothing written alone any more */
+		if (verdict == HALO_GEN_NONE)
+			dev->alone = false;
+		mutex_unlock(&dev->lock);
+		return;
+	}
+	if (source) {
+		if (full)
+			halo_blk_bm_mark_all(dev);
+		WRITE_ONCE(conn->state, HALO_BLK_CONN_STATE_SYNC_SOURCE);
 		halo_blk_nl_notify(dev);
 		mutex_unlock(&dev->lock);
 		return;
 	}
-	WRITE_ONCE(conn->state, HALO_BLK_CONN_STATE_SYNC_SOURCE);
+	/* until done, a crash must leave this disk Inconsistent */
+	sb = dev->sb;
+	sb.flags &= ~(HALO_MD_F_CONSISTENT | HALO_MD_F_UPTODATE);
+	if (!halo_md_write_sb(dev, &sb))
+		dev->disk_state = HALO_BLK_DISK_STATE_INCONSISTENT;
+	WRITE_ONCE(conn->state, HALO_BLK_CONN_STATE_SYNC_TARGET);
+	halo_blk_repl_state(dev);
 	halo_blk_nl_notify(dev);
 	mutex_unlock(&dev->lock);
+	halo_blk_rs_send_bitmap(dev, full);
+}
+
+/* The source: a block of the target's bitmap. */
+int halo_blk_rs_bitmap(struct halo_blk_dev *dev, const u8 *payload, u32 len)
+{
+	const char *why;
+	u64 k;
+	int ret;
+
+	if (READ_ONCE(dev->conn.state) != HALO_BLK_CONN_STATE_SYNC_SOURCE ||
+	    dev->conn.rs_bm_done)
+		return -EPROTO;
+	if (halo_p_bitmap_decode(payload, len, &k, &why))
+		return -EPROTO;
+	spin_lock_irq(&dev->bm_lock);
+	ret = halo_bm_block_put(&dev->bm, k, payload + 8, true);
+	spin_unlock_irq(&dev->bm_lock);
+	dev->conn.rs_bm_frames++;
+	return ret;
+}
+
+/*
+ * The source: the target's bitmap is all in. Write the union back, move
+ * the bitmap generation on to what the target takes, tell it, and start
+ * sending.
+ */
+int halo_blk_rs_bitmap_done(struct halo_blk_dev *dev, u64 frames)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+	u8 buf[HALO_P_RS_START_LEN];
+	struct halo_p_rs_start rs;
+	struct halo_md_sb sb;
+	struct task_struct *t;
+	int ret;
+
+	/* a bitmap with frames lost or added must not be taken for whole */
+	if (READ_ONCE(conn->state) != HALO_BLK_CONN_STATE_SYNC_SOURCE ||
+	    conn->rs_bm_done || frames != conn->rs_bm_frames)
+		return -EPROTO;
+	conn->rs_bm_done = true;
+	ret = halo_blk_bm_write(dev);
+	mutex_lock(&dev->lock);
+	sb = dev->sb;
+	rs.gen = halo_gen_sync_start_source(sb.gen, conn->peer.gen[HALO_MD_GEN_CURRENT],
+					    get_random_u64() | 1);
+	/* the bitmap on disk says it all now */
+	if (!ret)
+		sb.flags &= ~HALO_MD_F_FULL_SYNC;
+	if (!ret)
+		ret = halo_md_write_sb(dev, &sb);
+	if (ret) {
+		mutex_unlock(&dev->lock);
+		pr_err("%s: cannot start a resync: the metadata could not be written\n",
+		       dev->name);
+		return ret;
+	}
+	rs.blocks = halo_blk_bm_weight(dev);
+	conn->rs_total = rs.blocks;
+	conn->rs_start = jiffies;
+	halo_blk_nl_notify(dev);
+	mutex_unlock(&dev->lock);
+	halo_p_rs_start_encode(&rs, buf);
+	ret = halo_blk_repl_send(dev, HALO_P_RS_START, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	pr_info("%s: resync to node %u: %llu KiB\n", dev->name, conn->peer_id,
+		rs.blocks << (HALO_MD_BLOCK_SHIFT - 10));
 	t = kthread_run(halo_blk_rs_thread, dev, "halo_blk%u_rs", dev->minor);
 	if (IS_ERR(t)) {
 		WRITE_ONCE(conn->rs_failed, true);
-		return;
+		return PTR_ERR(t);
 	}
 	conn->rs_thread = t;
+	return 0;
+}
+
+/*
+ * The target: the source has the union of both bitmaps on its disk and
+ * begins. This disk takes generation @gen until done, and drops its own
+ * bitmap: the source's says what is left.
+ */
+int halo_blk_rs_begin(struct halo_blk_dev *dev, u64 gen, u64 total)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+	struct halo_md_sb sb;
+	int ret;
+
+	mutex_lock(&dev->lock);
+	if (READ_ONCE(conn->state) != HALO_BLK_CONN_STATE_SYNC_TARGET ||
+	    conn->rs_total) {
+		mutex_unlock(&dev->lock);
+		return -EPROTO;
+	}
+	conn->rs_total = total ?: 1;	/* 0 means none runs */
+	conn->rs_done = total ? 0 : 1;
+	conn->rs_start = jiffies;
+	mutex_unlock(&dev->lock);
+
+	halo_blk_bm_clear_all(dev);
+	ret = halo_blk_bm_write(dev);
+	mutex_lock(&dev->lock);
+	sb = dev->sb;
+	halo_gen_sync_start_target(sb.gen, gen);
+	if (!ret)
+		sb.flags &= ~HALO_MD_F_FULL_SYNC;
+	ret = halo_md_write_sb(dev, &sb);
+	halo_blk_nl_notify(dev);
+	mutex_unlock(&dev->lock);
+	if (ret)
+		pr_err("%s: resync: the metadata could not be written\n", dev->name);
+	return 0;
 }
 
 /* The connection is going: stop a resync of either side. */
@@ -354,9 +631,14 @@ void halo_blk_rs_stop(struct halo_blk_dev *dev)
 		conn->rs_thread = NULL;
 	}
 	halo_blk_gate_open(conn);
+	spin_lock_irq(&dev->bm_lock);
+	memset(conn->rs_win, 0, sizeof(conn->rs_win));
+	spin_unlock_irq(&dev->bm_lock);
 	mutex_lock(&dev->lock);
 	conn->rs_total = 0;
 	mutex_unlock(&dev->lock);
+	/* what is left, and what was written alone meanwhile, on disk */
+	halo_blk_bm_write(dev);
 }
 
 /* SYNC_DONE on the target: take the source's generations, UpToDate. */
@@ -367,8 +649,7 @@ int halo_blk_rs_done(struct halo_blk_dev *dev, const u64 *source)
 	int ret;
 
 	mutex_lock(&dev->lock);
-	if (conn->state != HALO_BLK_CONN_STATE_SYNC_TARGET ||
-	    conn->rs_done != conn->rs_total) {
+	if (conn->state != HALO_BLK_CONN_STATE_SYNC_TARGET || !conn->rs_total) {
 		mutex_unlock(&dev->lock);
 		return -EPROTO;
 	}
@@ -376,9 +657,12 @@ int halo_blk_rs_done(struct halo_blk_dev *dev, const u64 *source)
 	halo_gen_sync_done_target(sb.gen, source);
 	sb.flags |= HALO_MD_F_CONSISTENT | HALO_MD_F_UPTODATE;
 	sb.flags &= ~(HALO_MD_F_FULL_SYNC | HALO_MD_F_OUTDATED);
+	if (dev->role != HALO_BLK_ROLE_PRIMARY)
+		sb.flags &= ~HALO_MD_F_PRIMARY;
 	ret = halo_md_write_sb(dev, &sb);
 	if (!ret)
 		dev->disk_state = HALO_BLK_DISK_STATE_UPTODATE;
+	dev->alone = false;
 	conn->rs_total = 0;
 	WRITE_ONCE(conn->state, HALO_BLK_CONN_STATE_CONNECTED);
 	halo_blk_repl_state(dev);
@@ -398,6 +682,7 @@ void halo_blk_rs_written(struct halo_blk_dev *dev, u32 bytes)
 {
 	mutex_lock(&dev->lock);
 	dev->conn.rs_done += bytes >> HALO_MD_BLOCK_SHIFT;
+	WRITE_ONCE(dev->conn.rs_received, dev->conn.rs_received + bytes);
 	mutex_unlock(&dev->lock);
 }
 

@@ -50,6 +50,8 @@ HALO_BLK_ATTR(peer, "%u", dev->conn.peer_id);
 HALO_BLK_ATTR(resync_rate, "%llu", halo_blk_rs_rate(dev));
 HALO_BLK_ATTR(out_of_sync, "%llu", halo_blk_out_of_sync(dev));
 HALO_BLK_ATTR(current_gen, "%016llx", dev->sb.gen[HALO_MD_GEN_CURRENT]);
+HALO_BLK_ATTR(resync_sent, "%llu", READ_ONCE(dev->conn.rs_sent));
+HALO_BLK_ATTR(resync_received, "%llu", READ_ONCE(dev->conn.rs_received));
 
 static struct attribute *halo_blk_attrs[] = {
 	&dev_attr_name.attr,
@@ -62,6 +64,8 @@ static struct attribute *halo_blk_attrs[] = {
 	&dev_attr_resync_rate.attr,
 	&dev_attr_out_of_sync.attr,
 	&dev_attr_current_gen.attr,
+	&dev_attr_resync_sent.attr,
+	&dev_attr_resync_received.attr,
 	NULL,
 };
 

@@ -8,16 +8,18 @@
  * IPVS exports nothing that adds or removes a real server, so these
  * schedulers skip the ones they must not choose. A real server whose
  * address is on a link of a node of the namespace's cluster configuration
- * is that node's: chosen only while the node is in the installed view. A
- * server of no node is a plain one. Without a cluster instance every
- * server is plain.
+ * is that node's: chosen only while the node is in the installed view and
+ * not in standby (new connections only: IPVS keeps existing ones on their
+ * server, so they drain). A server of no node is a plain one. Without a
+ * cluster instance every server is plain.
  *
  * Each service's table (its servers in a fixed order, each with its node
  * and whether it may be chosen; halo_wrr's round, halo_mh's two Maglev
  * tables) is built to the side, in process context, and published with
  * RCU when a server is added, changed or removed (IPVS's hooks, under its
- * mutex) and when a view is installed (halo's notifier): schedule() reads
- * one table or the next, never half of one. A rebuild holds the service's
+ * mutex) and when a view is installed or a node goes in or out of standby
+ * (halo's notifier): schedule() reads one table or the next, never half
+ * of one. A rebuild holds the service's
  * lock, which IPVS's del_dest hook takes too: a server the rebuild saw
  * cannot be freed before the table holding it is replaced.
  */
@@ -175,7 +177,9 @@ static int halo_lb_rebuild(struct halo_lb_svc *s, bool gone)
 	for (i = 0; i < n; i++) {
 		dest = t->d[i].dest;
 		t->d[i].node = halo_lb_node_of(s->net, dest, gone);
-		t->ok[i] = !t->d[i].node || halo_node_in_view(s->net, t->d[i].node) == 1;
+		t->ok[i] = !t->d[i].node ||
+			   (halo_node_in_view(s->net, t->d[i].node) == 1 &&
+			    halo_node_standby(s->net, t->d[i].node) != 1);
 		b->w[i] = t->ok[i] ? max(atomic_read(&dest->weight), 0) : 0;
 		b->wall[i] = max(atomic_read(&dest->last_weight), 0);
 		b->keys[i] = t->d[i].key;
@@ -436,7 +440,10 @@ static struct ip_vs_scheduler *halo_lb_scheds[] = {
 
 /* -- halo's membership ---------------------------------------------------- */
 
-/* A view installed, a node added or removed, an instance going: rebuild. */
+/*
+ * A view installed, a node added or removed or in or out of standby, an
+ * instance going: rebuild.
+ */
 static int halo_lb_event(struct notifier_block *nb, unsigned long event, void *data)
 {
 	const struct halo_event_info *info = data;

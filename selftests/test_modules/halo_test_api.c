@@ -8,7 +8,7 @@
  * logs one line that selftests/api.sh reads from the kernel log:
  *
  *   halo_test_api: event=view netns=C epoch=E quorate=Q members=1,2,3
- *                  lookup=ID in_view=0|1
+ *                  lookup=ID in_view=0|1 standby=0|1
  *
  *   insmod halo_test_api.ko lookup=198.51.100.2
  */
@@ -30,6 +30,7 @@ static const char *const halo_test_events[] = {
 	[HALO_EVENT_QUORUM] = "quorum",
 	[HALO_EVENT_CONFIG] = "config",
 	[HALO_EVENT_DESTROY] = "destroy",
+	[HALO_EVENT_STANDBY] = "standby",
 };
 
 static int halo_test_event(struct notifier_block *nb, unsigned long event,
@@ -63,10 +64,11 @@ static int halo_test_event(struct notifier_block *nb, unsigned long event,
 		ret = halo_addr_to_node(info->net, (struct sockaddr *)&sin, &id);
 	else
 		ret = -EINVAL;
-	pr_info("event=%s netns=%llu epoch=%llu quorate=%d members=%s lookup=%d in_view=%d\n",
+	pr_info("event=%s netns=%llu epoch=%llu quorate=%d members=%s lookup=%d in_view=%d standby=%d\n",
 		halo_test_events[event], info->net->net_cookie, view.epoch,
 		halo_quorate(info->net), members, ret < 0 ? ret : (int)id,
-		ret < 0 ? ret : halo_node_in_view(info->net, id));
+		ret < 0 ? ret : halo_node_in_view(info->net, id),
+		ret < 0 ? ret : halo_node_standby(info->net, id));
 	return NOTIFY_OK;
 }
 

@@ -88,6 +88,57 @@ TEST(writes_without_the_peer_make_a_bitmap_resync)
 	EXPECT_EQ(HALO_GEN_NONE, VERDICT(&a, &b));
 }
 
+/* A resync started (the target took the source's start generation). */
+static void sync_start(struct disk *src, struct disk *dst)
+{
+	u64 start = halo_gen_sync_start_source(src->s.gen, dst->s.gen[0], fresh());
+
+	halo_gen_sync_start_target(dst->s.gen, start);
+}
+
+TEST(an_interrupted_resync_resumes_as_a_bitmap_resync)
+{
+	struct disk a, b, c;
+	u64 start;
+
+	/* a full sync of a new disk, cut midway: the rest is a bitmap resync */
+	disk_init(&a, 1);
+	disk_init(&b, 2);
+	halo_gen_force(a.s.gen, fresh());
+	EXPECT_EQ(HALO_GEN_FULL_SOURCE, VERDICT(&a, &b));
+	sync_start(&a, &b);
+	EXPECT_EQ(HALO_GEN_BITMAP_SOURCE, VERDICT(&a, &b));
+	/* cut again: the same start, nothing new */
+	start = a.s.gen[HALO_MD_GEN_BITMAP];
+	sync_start(&a, &b);
+	EXPECT_EQ(start, a.s.gen[HALO_MD_GEN_BITMAP]);
+	EXPECT_EQ(HALO_GEN_BITMAP_SOURCE, VERDICT(&a, &b));
+	/* a writes on alone meanwhile: still the same resync */
+	halo_gen_new_current(a.s.gen, fresh());
+	EXPECT_EQ(HALO_GEN_BITMAP_SOURCE, VERDICT(&a, &b));
+	sync_done(&a, &b);
+	EXPECT_EQ(HALO_GEN_NONE, VERDICT(&a, &b));
+
+	/* a crashed primary's resync, cut midway, resumes the same way */
+	a.s.crashed_primary = true;
+	EXPECT_EQ(HALO_GEN_BITMAP_SOURCE, VERDICT(&a, &b));
+	sync_start(&a, &b);
+	a.s.crashed_primary = false;
+	EXPECT_EQ(HALO_GEN_BITMAP_SOURCE, VERDICT(&a, &b));
+	sync_done(&a, &b);
+	EXPECT_EQ(HALO_GEN_NONE, VERDICT(&a, &b));
+
+	/* an older disk (full sync), cut: a third disk that went on from a
+	 * common past is still a split brain to the source, not a resync */
+	disk_init(&c, 3);
+	memcpy(c.s.gen, a.s.gen, sizeof(c.s.gen));
+	halo_gen_new_current(c.s.gen, fresh());
+	halo_gen_new_current(a.s.gen, fresh());
+	sync_start(&a, &b);
+	EXPECT_EQ(HALO_GEN_SPLIT_BRAIN, VERDICT(&a, &c));
+	EXPECT_EQ(HALO_GEN_BITMAP_SOURCE, VERDICT(&a, &b));
+}
+
 TEST(an_ancestor_without_bitmap_needs_a_full_sync)
 {
 	struct disk a, b, c;
@@ -176,6 +227,134 @@ TEST(every_pair_is_decided_the_same_from_both_sides)
 			VERDICT(&a, &b);
 		}
 	}
+}
+
+/*
+ * A textbook split brain: a (node 1) was primary, lost b, wrote @ca
+ * blocks; b (node 2) was promoted during the split and wrote @cb. Both
+ * bitmaps start at the common current.
+ */
+static void split(struct disk *a, struct disk *b, u64 ca, u64 cb)
+{
+	disk_init(a, 1);
+	disk_init(b, 2);
+	halo_gen_force(a->s.gen, fresh());
+	sync_done(a, b);
+	halo_gen_new_current(a->s.gen, fresh());
+	a->s.older_primary = true;
+	a->s.changes = ca;
+	halo_gen_new_current(b->s.gen, fresh());
+	b->s.changes = cb;
+}
+
+/* a's resolution of the split under @pol, checked against b's mirror */
+static enum halo_gen_verdict resolve(struct __test_metadata *_metadata,
+				     struct disk *a, struct disk *b,
+				     u8 p0, u8 p1, u8 p2, const char **how)
+{
+	struct halo_gen_sb_policy pol = { .pri = { p0, p1, p2 } };
+	enum halo_gen_verdict va, vb;
+	const char *hb;
+	int ra, rb;
+
+	EXPECT_EQ(HALO_GEN_SPLIT_BRAIN, halo_gen_compare(&a->s, &b->s, &ra));
+	EXPECT_EQ(HALO_GEN_SPLIT_BRAIN, halo_gen_compare(&b->s, &a->s, &rb));
+	va = halo_gen_split_brain(&a->s, &b->s, ra, &pol, how);
+	vb = halo_gen_split_brain(&b->s, &a->s, rb, &pol, &hb);
+	EXPECT_EQ(halo_gen_mirror(va), vb)
+		TH_LOG("%s (%s) vs %s (%s)", halo_gen_verdict_name(va), *how,
+		       halo_gen_verdict_name(vb), hb);
+	return va;
+}
+
+#define RESOLVE(p0, p1, p2) resolve(_metadata, &a, &b, p0, p1, p2, &how)
+#define SB(x) HALO_BLK_AFTER_SB_##x
+
+TEST(split_brain_0pri_policies_pick_the_documented_survivor)
+{
+	const char *how;
+	struct disk a, b;
+
+	split(&a, &b, 10, 500);
+	EXPECT_EQ(HALO_GEN_SPLIT_BRAIN, RESOLVE(SB(DISCONNECT), 0, 0));
+	/* a was primary before the split: the older one */
+	EXPECT_EQ(HALO_GEN_BITMAP_SOURCE, RESOLVE(SB(DISCARD_YOUNGER_PRIMARY), 0, 0));
+	EXPECT_EQ(HALO_GEN_BITMAP_TARGET, RESOLVE(SB(DISCARD_OLDER_PRIMARY), 0, 0));
+	/* a changed fewer blocks */
+	EXPECT_EQ(HALO_GEN_BITMAP_TARGET, RESOLVE(SB(DISCARD_LEAST_CHANGES), 0, 0));
+	/* both changed: zero-changes does not decide */
+	EXPECT_EQ(HALO_GEN_SPLIT_BRAIN, RESOLVE(SB(DISCARD_ZERO_CHANGES), 0, 0));
+	EXPECT_STREQ("both nodes changed data", how);
+	split(&a, &b, 10, 0);
+	EXPECT_EQ(HALO_GEN_BITMAP_SOURCE, RESOLVE(SB(DISCARD_ZERO_CHANGES), 0, 0));
+	split(&a, &b, 0, 0);
+	/* neither changed anything: the higher node id is discarded */
+	EXPECT_EQ(HALO_GEN_BITMAP_SOURCE, RESOLVE(SB(DISCARD_ZERO_CHANGES), 0, 0));
+	split(&a, &b, 7, 7);
+	EXPECT_EQ(HALO_GEN_BITMAP_SOURCE, RESOLVE(SB(DISCARD_LEAST_CHANGES), 0, 0));
+	/* both promoted during the split: younger/older fall back to changes */
+	split(&a, &b, 3, 9);
+	a.s.older_primary = false;
+	EXPECT_EQ(HALO_GEN_BITMAP_TARGET, RESOLVE(SB(DISCARD_YOUNGER_PRIMARY), 0, 0));
+	EXPECT_EQ(HALO_GEN_BITMAP_TARGET, RESOLVE(SB(DISCARD_OLDER_PRIMARY), 0, 0));
+}
+
+TEST(split_brain_1pri_and_2pri_never_discard_a_primary)
+{
+	const char *how;
+	struct disk a, b;
+
+	split(&a, &b, 10, 500);
+	b.s.primary = true;
+	EXPECT_EQ(HALO_GEN_SPLIT_BRAIN, RESOLVE(0, SB(DISCONNECT), 0));
+	EXPECT_EQ(HALO_GEN_BITMAP_TARGET, RESOLVE(0, SB(DISCARD_SECONDARY), 0));
+	/* consensus: only if after-sb-0pri discards the secondary too */
+	EXPECT_EQ(HALO_GEN_BITMAP_TARGET,
+		  RESOLVE(SB(DISCARD_LEAST_CHANGES), SB(CONSENSUS), 0));
+	EXPECT_EQ(HALO_GEN_SPLIT_BRAIN,
+		  RESOLVE(SB(DISCARD_YOUNGER_PRIMARY), SB(CONSENSUS), 0));
+	EXPECT_EQ(HALO_GEN_SPLIT_BRAIN, RESOLVE(SB(DISCONNECT), SB(CONSENSUS), 0));
+	/* 0pri policies do not apply with a primary */
+	EXPECT_EQ(HALO_GEN_SPLIT_BRAIN, RESOLVE(SB(DISCARD_LEAST_CHANGES), 0, 0));
+	a.s.primary = true;
+	EXPECT_EQ(HALO_GEN_SPLIT_BRAIN,
+		  RESOLVE(SB(DISCARD_LEAST_CHANGES), SB(DISCARD_SECONDARY), 0));
+}
+
+TEST(discard_my_data_decides_any_split_brain)
+{
+	const char *how;
+	struct disk a, b;
+
+	split(&a, &b, 10, 500);
+	b.s.discard_my_data = true;
+	/* over an automatic policy that would pick the other way */
+	EXPECT_EQ(HALO_GEN_BITMAP_SOURCE, RESOLVE(SB(DISCARD_LEAST_CHANGES), 0, 0));
+	EXPECT_STREQ("discard-my-data", how);
+	a.s.discard_my_data = true;
+	EXPECT_EQ(HALO_GEN_SPLIT_BRAIN, RESOLVE(0, 0, 0));
+	a.s.discard_my_data = false;
+	/* a primary's data is not thrown away */
+	b.s.primary = true;
+	EXPECT_EQ(HALO_GEN_SPLIT_BRAIN, RESOLVE(0, 0, 0));
+	EXPECT_STREQ("the node to discard is primary", how);
+	/* no common bitmap start (one side was forced too): a full sync */
+	split(&a, &b, 10, 500);
+	halo_gen_force(b.s.gen, fresh());
+	EXPECT_EQ(HALO_GEN_SPLIT_BRAIN, RESOLVE(SB(DISCARD_LEAST_CHANGES), 0, 0));
+	a.s.discard_my_data = true;
+	EXPECT_EQ(HALO_GEN_FULL_TARGET, RESOLVE(0, 0, 0));
+}
+
+TEST(policies_are_checked_per_primary_count)
+{
+	EXPECT_TRUE(halo_gen_sb_policy_ok(0, SB(DISCARD_LEAST_CHANGES)));
+	EXPECT_FALSE(halo_gen_sb_policy_ok(0, SB(CONSENSUS)));
+	EXPECT_TRUE(halo_gen_sb_policy_ok(1, SB(DISCARD_SECONDARY)));
+	EXPECT_FALSE(halo_gen_sb_policy_ok(1, SB(DISCARD_ZERO_CHANGES)));
+	EXPECT_TRUE(halo_gen_sb_policy_ok(2, SB(DISCONNECT)));
+	EXPECT_FALSE(halo_gen_sb_policy_ok(2, SB(DISCARD_SECONDARY)));
+	EXPECT_FALSE(halo_gen_sb_policy_ok(0, 99));
 }
 
 TEST_HARNESS_MAIN

@@ -26,6 +26,8 @@ static void hello_init(struct halo_p_hello *h, u32 self, u32 peer)
 	strcpy(h->cluster, "prod");
 	strcpy(h->name, "r0");
 	h->out_of_sync = 42;
+	h->after_sb[0] = HALO_BLK_AFTER_SB_DISCARD_LEAST_CHANGES;
+	h->after_sb[1] = HALO_BLK_AFTER_SB_CONSENSUS;
 }
 
 TEST(header_round_trip_and_refusals)
@@ -104,7 +106,7 @@ TEST(hello_refusals)
 	EXPECT_EQ(-EPROTO, halo_p_hello_decode(buf, sizeof(buf) - 1, &b, &why));
 	EXPECT_STREQ("hello of the wrong length", why);
 
-	hello_bad(_metadata, 3, 2, "the peer speaks another protocol version");
+	hello_bad(_metadata, 3, 1, "the peer speaks another protocol version");
 	hello_bad(_metadata, 7, 0, "hello with bad node ids");
 	hello_bad(_metadata, 11, 1, "hello with bad node ids");	/* itself */
 	hello_bad(_metadata, 12, 0, "hello with an unknown replication protocol");
@@ -117,6 +119,13 @@ TEST(hello_refusals)
 	hello_bad(_metadata, 16, 0xff, "hello with an impossible size");
 	hello_bad(_metadata, 21, 0, "hello with an impossible size");	/* 0 blocks */
 	hello_bad(_metadata, 176, 0xff, "hello with an impossible size");	/* oos > size */
+	hello_bad(_metadata, 184, HALO_BLK_AFTER_SB_CONSENSUS,
+		  "hello with an unknown split-brain policy");
+	hello_bad(_metadata, 185, HALO_BLK_AFTER_SB_DISCARD_ZERO_CHANGES,
+		  "hello with an unknown split-brain policy");
+	hello_bad(_metadata, 186, HALO_BLK_AFTER_SB_DISCARD_SECONDARY,
+		  "hello with an unknown split-brain policy");
+	hello_bad(_metadata, 187, 1, "hello with an unknown split-brain policy");
 	hello_bad(_metadata, 72, 0, "hello with a malformed cluster or device name");
 	hello_bad(_metadata, 72 + 71, 'x', "hello with a malformed cluster or device name");
 	hello_bad(_metadata, 72 + 10, 'x', "hello with a malformed cluster or device name");
@@ -171,6 +180,10 @@ TEST(hello_match)
 	a.flags |= HALO_P_HF_TWO_PRIMARIES;
 	EXPECT_EQ(0, halo_p_hello_match(&a, &b, &why));
 	EXPECT_EQ(0, halo_p_hello_match(&b, &a, &why));
+
+	b.after_sb[1] = HALO_BLK_AFTER_SB_DISCARD_SECONDARY;
+	EXPECT_EQ(-EINVAL, halo_p_hello_match(&a, &b, &why));
+	EXPECT_STREQ("the two sides have different split-brain policies (after-sb-*)", why);
 }
 
 static int data_decode(const struct halo_p_data *d, size_t len, u64 max,
@@ -294,6 +307,41 @@ TEST(sync_done)
 	EXPECT_EQ(-EPROTO, halo_p_sync_done_decode(buf, sizeof(buf), b, &why));
 	EXPECT_STREQ("sync-done from a source that never held data", why);
 	EXPECT_STREQ("sync-done", halo_p_type_name(HALO_P_SYNC_DONE));
+}
+
+TEST(resync_frames)
+{
+	struct halo_p_rs_start a = { .gen = 0x1234567890abcdefULL, .blocks = 1000 }, b;
+	u8 buf[HALO_P_RS_START_LEN], bm[HALO_P_BITMAP_LEN] = { 0 };
+	const char *why = NULL;
+	u64 v;
+
+	halo_p_rs_start_encode(&a, buf);
+	ASSERT_EQ(0, halo_p_rs_start_decode(buf, sizeof(buf), 1000, &b, &why));
+	EXPECT_EQ(a.gen, b.gen);
+	EXPECT_EQ(a.blocks, b.blocks);
+	/* more blocks than the device has, no generation, a wrong length */
+	EXPECT_EQ(-EPROTO, halo_p_rs_start_decode(buf, sizeof(buf), 999, &b, &why));
+	EXPECT_STREQ("rs-start of more blocks than the device has", why);
+	EXPECT_EQ(-EPROTO, halo_p_rs_start_decode(buf, sizeof(buf) - 1, 1000, &b, &why));
+	EXPECT_STREQ("rs-start of the wrong length", why);
+	a.gen = 0;
+	halo_p_rs_start_encode(&a, buf);
+	EXPECT_EQ(-EPROTO, halo_p_rs_start_decode(buf, sizeof(buf), 1000, &b, &why));
+	EXPECT_STREQ("rs-start without a generation", why);
+
+	halo_p_u64_encode(7, bm);
+	ASSERT_EQ(0, halo_p_bitmap_decode(bm, sizeof(bm), &v, &why));
+	EXPECT_EQ(7, v);
+	EXPECT_EQ(-EPROTO, halo_p_bitmap_decode(bm, sizeof(bm) - 1, &v, &why));
+	EXPECT_STREQ("bitmap of the wrong length", why);
+	halo_p_u64_encode(3, buf);
+	ASSERT_EQ(0, halo_p_bitmap_done_decode(buf, HALO_P_BITMAP_DONE_LEN, &v, &why));
+	EXPECT_EQ(3, v);
+	EXPECT_EQ(-EPROTO, halo_p_bitmap_done_decode(buf, 0, &v, &why));
+	EXPECT_STREQ("bitmap-done of the wrong length", why);
+	EXPECT_STREQ("rs-start", halo_p_type_name(HALO_P_RS_START));
+	EXPECT_STREQ("bitmap", halo_p_type_name(HALO_P_BITMAP));
 }
 
 TEST_HARNESS_MAIN

@@ -22,7 +22,8 @@ static void dev_usage(FILE *f)
 		"       haloctl dev primary NAME [force]\n"
 		"       haloctl dev secondary NAME\n"
 		"       haloctl dev connect NAME peer NODE-ID [protocol A|B|C] [allow-two-primaries]\n"
-		"                           [resync-max-rate RATE] [resync-min-rate RATE]\n"
+		"                           [discard-my-data] [OPTION VALUE]...\n"
+		"       haloctl dev set NAME OPTION VALUE [OPTION VALUE]...\n"
 		"       haloctl dev disconnect NAME\n"
 		"       haloctl dev show [NAME]\n"
 		"       haloctl dev help\n"
@@ -43,11 +44,24 @@ static void dev_usage(FILE *f)
 		"  allow-two-primaries (both sides, protocol C): both nodes may be\n"
 		"  primary, for cluster filesystems and live migration; writes of\n"
 		"  both to the same blocks at once end the same on both disks.\n"
+		"  discard-my-data: if the connection finds a split brain, this node's\n"
+		"  changes are thrown away and it resyncs from the peer (not on a\n"
+		"  primary; used by one connection).\n"
+		"set: change OPTIONs of a device that was connected: the rates at once,\n"
+		"  the after-sb policies at the next handshake.\n"
+		"OPTIONs:\n"
+		"  resync-max-rate RATE: a resync from this node never goes faster; 0\n"
+		"  (the default): as fast as the link and the disks go.\n"
+		"  resync-min-rate RATE: while /dev/haloN has application I/O, a resync\n"
+		"  from this node is held to this rate; default 16M, 0: never held back.\n"
 		"  RATE: bytes per second, with K, M or G for KiB, MiB, GiB (16M).\n"
-		"  resync-max-rate: a resync from this node never goes faster; 0 (the\n"
-		"  default): as fast as the link and the disks go.\n"
-		"  resync-min-rate: while /dev/haloN has application I/O, a resync from\n"
-		"  this node is held to this rate; default 16M, 0: never held back.\n"
+		"  after-sb-0pri POLICY: a split brain found with neither node primary:\n"
+		"  disconnect (default), discard-younger-primary, discard-older-primary,\n"
+		"  discard-zero-changes, discard-least-changes.\n"
+		"  after-sb-1pri POLICY: with one primary: disconnect (default),\n"
+		"  consensus, discard-secondary.\n"
+		"  after-sb-2pri POLICY: with two: disconnect (the only one).\n"
+		"  Both nodes must set the same policies.\n"
 		"disconnect: close the connection or stop trying (StandAlone).\n"
 		"show: role, disk state, connection, peer, out-of-sync bytes, size.\n"
 		"  With -j: one device's object, or {\"devices\": [...]} for all.\n",
@@ -110,7 +124,61 @@ struct nla_policy dev_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	[HALO_BLK_A_DEV_RESYNC_MAX_RATE] = { .type = NLA_U64 },
 	[HALO_BLK_A_DEV_RESYNC_MIN_RATE] = { .type = NLA_U64 },
 	[HALO_BLK_A_DEV_RESYNC_THROTTLED] = { .type = NLA_FLAG },
+	[HALO_BLK_A_DEV_RESYNC_TOTAL] = { .type = NLA_U64 },
+	[HALO_BLK_A_DEV_RESYNC_SENT] = { .type = NLA_U64 },
+	[HALO_BLK_A_DEV_RESYNC_RECEIVED] = { .type = NLA_U64 },
+	[HALO_BLK_A_DEV_AFTER_SB_0PRI] = { .type = NLA_U32 },
+	[HALO_BLK_A_DEV_AFTER_SB_1PRI] = { .type = NLA_U32 },
+	[HALO_BLK_A_DEV_AFTER_SB_2PRI] = { .type = NLA_U32 },
+	[HALO_BLK_A_DEV_DISCARD_MY_DATA] = { .type = NLA_FLAG },
+	[HALO_BLK_A_DEV_SPLIT_BRAIN] = { .type = NLA_NESTED },
 };
+
+static struct nla_policy sb_policy[HALO_BLK_A_SPLIT_BRAIN_MAX + 1] = {
+	[HALO_BLK_A_SPLIT_BRAIN_PRIMARIES] = { .type = NLA_U32 },
+	[HALO_BLK_A_SPLIT_BRAIN_SURVIVOR] = { .type = NLA_U32 },
+	[HALO_BLK_A_SPLIT_BRAIN_POLICY] = { .type = NLA_STRING },
+	[HALO_BLK_A_SPLIT_BRAIN_LOCAL_CHANGES] = { .type = NLA_U64 },
+	[HALO_BLK_A_SPLIT_BRAIN_PEER_CHANGES] = { .type = NLA_U64 },
+};
+
+static const char *const after_sb_names[] = {
+	[HALO_BLK_AFTER_SB_DISCONNECT] = "disconnect",
+	[HALO_BLK_AFTER_SB_DISCARD_YOUNGER_PRIMARY] = "discard-younger-primary",
+	[HALO_BLK_AFTER_SB_DISCARD_OLDER_PRIMARY] = "discard-older-primary",
+	[HALO_BLK_AFTER_SB_DISCARD_ZERO_CHANGES] = "discard-zero-changes",
+	[HALO_BLK_AFTER_SB_DISCARD_LEAST_CHANGES] = "discard-least-changes",
+	[HALO_BLK_AFTER_SB_CONSENSUS] = "consensus",
+	[HALO_BLK_AFTER_SB_DISCARD_SECONDARY] = "discard-secondary",
+};
+
+/* The split-brain nest of a dev-get reply or event; -EINVAL if malformed. */
+int print_split_brain(struct nlattr *nest)
+{
+	struct nlattr *sb[HALO_BLK_A_SPLIT_BRAIN_MAX + 1];
+	uint32_t survivor;
+
+	if (nla_parse_nested(sb, HALO_BLK_A_SPLIT_BRAIN_MAX, nest, sb_policy) < 0 ||
+	    !sb[HALO_BLK_A_SPLIT_BRAIN_PRIMARIES] || !sb[HALO_BLK_A_SPLIT_BRAIN_SURVIVOR] ||
+	    !sb[HALO_BLK_A_SPLIT_BRAIN_POLICY] ||
+	    !sb[HALO_BLK_A_SPLIT_BRAIN_LOCAL_CHANGES] ||
+	    !sb[HALO_BLK_A_SPLIT_BRAIN_PEER_CHANGES])
+		return -EINVAL;
+	survivor = nla_get_u32(sb[HALO_BLK_A_SPLIT_BRAIN_SURVIVOR]);
+	print_open_object("split-brain");
+	print_u64("primaries", "split brain: %" PRIu64 " primaries,",
+		  nla_get_u32(sb[HALO_BLK_A_SPLIT_BRAIN_PRIMARIES]));
+	print_u64("local-changes", " changed here %" PRIu64,
+		  nla_get_u64(sb[HALO_BLK_A_SPLIT_BRAIN_LOCAL_CHANGES]));
+	print_u64("peer-changes", " at the peer %" PRIu64 ",",
+		  nla_get_u64(sb[HALO_BLK_A_SPLIT_BRAIN_PEER_CHANGES]));
+	print_string("policy", " %s:", nla_get_string(sb[HALO_BLK_A_SPLIT_BRAIN_POLICY]));
+	print_u64("survivor", survivor ? " kept node %" PRIu64 "'s data" : NULL, survivor);
+	if (!survivor)
+		print_text(" left StandAlone");
+	print_close_object();
+	return 0;
+}
 
 /*
  * A dev-get reply or a dev event. The JSON keys are the spec's names;
@@ -165,12 +233,15 @@ static int print_dev(struct nl_msg *msg, bool one_line)
 		uint64_t rate = nla_get_u64(tb[HALO_BLK_A_DEV_RESYNC_RATE]);
 		uint64_t left = tb[HALO_BLK_A_DEV_OUT_OF_SYNC] ?
 				nla_get_u64(tb[HALO_BLK_A_DEV_OUT_OF_SYNC]) : 0;
-		uint64_t size = tb[HALO_BLK_A_DEV_SIZE] ?
-				nla_get_u64(tb[HALO_BLK_A_DEV_SIZE]) : 0;
+		uint64_t total = tb[HALO_BLK_A_DEV_RESYNC_TOTAL] ?
+				 nla_get_u64(tb[HALO_BLK_A_DEV_RESYNC_TOTAL]) : 0;
 
 		print_u64("resync-rate", NULL, rate);
-		if (size)
-			print_text(" synced:%.1f%%", 100.0 * (double)(size - left) / (double)size);
+		if (total)
+			print_u64("resync-total", NULL, total);
+		if (total)
+			print_text(" synced:%.1f%%", left >= total ? 0.0 :
+				   100.0 * (double)(total - left) / (double)total);
 		print_text(" rate:%.1fMiB/s", (double)rate / 1048576.0);
 		if (rate)
 			print_text(" eta:%" PRIu64 "s", left / rate);
@@ -201,13 +272,46 @@ static int print_dev(struct nl_msg *msg, bool one_line)
 	if (tb[HALO_BLK_A_DEV_RESYNC_MIN_RATE])
 		print_u64("resync-min-rate", " resync-min-rate %" PRIu64,
 			  nla_get_u64(tb[HALO_BLK_A_DEV_RESYNC_MIN_RATE]));
+	/* in text once there is something to say */
+	if (tb[HALO_BLK_A_DEV_RESYNC_SENT]) {
+		uint64_t v = nla_get_u64(tb[HALO_BLK_A_DEV_RESYNC_SENT]);
+
+		print_u64("resync-sent", v ? " resync-sent %" PRIu64 : NULL, v);
+	}
+	if (tb[HALO_BLK_A_DEV_RESYNC_RECEIVED]) {
+		uint64_t v = nla_get_u64(tb[HALO_BLK_A_DEV_RESYNC_RECEIVED]);
+
+		print_u64("resync-received", v ? " resync-received %" PRIu64 : NULL, v);
+	}
 	if (tb[HALO_BLK_A_DEV_CURRENT_GEN]) {
 		print_u64("current-gen", NULL, nla_get_u64(tb[HALO_BLK_A_DEV_CURRENT_GEN]));
 		print_text(" gen %016" PRIx64, nla_get_u64(tb[HALO_BLK_A_DEV_CURRENT_GEN]));
 	}
+	for (i = 0; i < 3; i++) {
+		static const char *const keys[] = {
+			"after-sb-0pri", "after-sb-1pri", "after-sb-2pri",
+		};
+		struct nlattr *attr = tb[HALO_BLK_A_DEV_AFTER_SB_0PRI + i];
+		char fmt[32];
+
+		if (!attr)
+			continue;
+		snprintf(fmt, sizeof(fmt), " %s %%s", keys[i]);
+		print_string(keys[i], fmt, NAME_OF(after_sb_names, nla_get_u32(attr)));
+	}
+	print_bool("discard-my-data",
+		   tb[HALO_BLK_A_DEV_DISCARD_MY_DATA] ? " discard-my-data:%s" : NULL,
+		   tb[HALO_BLK_A_DEV_DISCARD_MY_DATA]);
 	if (tb[HALO_BLK_A_DEV_CONN_ERROR])
 		print_string("conn-error", "\n    last connection error: %s",
 			     nla_get_string(tb[HALO_BLK_A_DEV_CONN_ERROR]));
+	if (tb[HALO_BLK_A_DEV_SPLIT_BRAIN]) {
+		print_text("\n    ");
+		if (print_split_brain(tb[HALO_BLK_A_DEV_SPLIT_BRAIN])) {
+			errorf("malformed reply from the kernel");
+			return -EINVAL;
+		}
+	}
 	if (tb[HALO_BLK_A_DEV_UUID] && nla_len(tb[HALO_BLK_A_DEV_UUID]) == 16) {
 		u = nla_data(tb[HALO_BLK_A_DEV_UUID]);
 		for (i = 0; i < 16; i++)
@@ -264,7 +368,9 @@ struct dev_attrs {
 	const char *disk, *meta_disk;
 	uint32_t minor, peer, protocol;
 	uint64_t max_rate, min_rate;
+	uint32_t after_sb[3];
 	bool has_minor, force, two_primaries, has_max_rate, has_min_rate;
+	bool has_after_sb[3], discard_my_data;
 };
 
 /* One request naming a device (or none: a dump); @cb prints replies. */
@@ -293,7 +399,14 @@ static int dev_request(uint8_t cmd, int flags, const char *name,
 	    (a->has_max_rate &&
 	     nla_put_u64(msg, HALO_BLK_A_DEV_RESYNC_MAX_RATE, a->max_rate) < 0) ||
 	    (a->has_min_rate &&
-	     nla_put_u64(msg, HALO_BLK_A_DEV_RESYNC_MIN_RATE, a->min_rate) < 0)) {
+	     nla_put_u64(msg, HALO_BLK_A_DEV_RESYNC_MIN_RATE, a->min_rate) < 0) ||
+	    (a->has_after_sb[0] &&
+	     nla_put_u32(msg, HALO_BLK_A_DEV_AFTER_SB_0PRI, a->after_sb[0]) < 0) ||
+	    (a->has_after_sb[1] &&
+	     nla_put_u32(msg, HALO_BLK_A_DEV_AFTER_SB_1PRI, a->after_sb[1]) < 0) ||
+	    (a->has_after_sb[2] &&
+	     nla_put_u32(msg, HALO_BLK_A_DEV_AFTER_SB_2PRI, a->after_sb[2]) < 0) ||
+	    (a->discard_my_data && nla_put_flag(msg, HALO_BLK_A_DEV_DISCARD_MY_DATA) < 0)) {
 		nlmsg_free(msg);
 		halo_nl_close(&nl);
 		errorf("out of memory");
@@ -376,16 +489,94 @@ static int dev_named(const char *verb, uint8_t cmd, bool may_force, int argc,
 	return dev_request(cmd, 0, name, &a, NULL);
 }
 
+/*
+ * An OPTION VALUE pair of dev connect and dev set at argv[0]: 1 if it was
+ * one (and it was valid), 0 if argv[0] is no option, -1 (said why) if bad.
+ */
+static int dev_option(int argc, char **argv, struct dev_attrs *a)
+{
+	static const char *const sb_keys[] = {
+		"after-sb-0pri", "after-sb-1pri", "after-sb-2pri",
+	};
+	int i, hits = 0, which = -1;
+	uint32_t v;
+
+	for (i = 0; i < 3; i++) {
+		if (matches(argv[0], sb_keys[i])) {
+			hits++;
+			which = i;
+		}
+	}
+	if (hits > 1) {
+		errorf("\"%s\" is ambiguous (after-sb-0pri, after-sb-1pri or after-sb-2pri)",
+		       argv[0]);
+		return -1;
+	}
+	if (hits || matches(argv[0], "resync-max-rate") ||
+	    matches(argv[0], "resync-min-rate")) {
+		if (argc < 2) {
+			errorf("\"%s\" needs a value", argv[0]);
+			return -1;
+		}
+	}
+	if (hits) {
+		for (v = 0; v < sizeof(after_sb_names) / sizeof(after_sb_names[0]); v++)
+			if (!strcmp(argv[1], after_sb_names[v]))
+				break;
+		/* which policy fits which slot the kernel says (extack) */
+		if (v == sizeof(after_sb_names) / sizeof(after_sb_names[0])) {
+			errorf("invalid %s \"%s\" (use disconnect, discard-younger-primary, discard-older-primary, discard-zero-changes, discard-least-changes, consensus or discard-secondary)",
+			       sb_keys[which], argv[1]);
+			return -1;
+		}
+		a->after_sb[which] = v;
+		a->has_after_sb[which] = true;
+		return 1;
+	}
+	if (matches(argv[0], "resync-max-rate") ||
+	    matches(argv[0], "resync-min-rate")) {
+		bool max = matches(argv[0], "resync-max-rate");
+
+		if (max && matches(argv[0], "resync-min-rate")) {
+			errorf("\"%s\" is ambiguous (resync-max-rate or resync-min-rate)",
+			       argv[0]);
+			return -1;
+		}
+		if (!parse_rate(argv[1], max ? &a->max_rate : &a->min_rate)) {
+			errorf("invalid rate \"%s\" (bytes per second: a whole number, K, M or G after it, e.g. 16M)",
+			       argv[1]);
+			return -1;
+		}
+		*(max ? &a->has_max_rate : &a->has_min_rate) = true;
+		return 1;
+	}
+	return 0;
+}
+
+#define DEV_OPTIONS "resync-max-rate, resync-min-rate, after-sb-0pri, after-sb-1pri, after-sb-2pri"
+
 static int dev_connect(int argc, char **argv)
 {
 	const char *name = dev_name_arg("connect", argc, argv);
 	struct dev_attrs a = { .protocol = HALO_BLK_PROTOCOL_C };
+	int ret;
 
 	if (!name)
 		return 1;
 	for (argc--, argv++; argc > 0; argc--, argv++) {
 		if (matches(argv[0], "allow-two-primaries")) {
 			a.two_primaries = true;
+			continue;
+		}
+		if (matches(argv[0], "discard-my-data")) {
+			a.discard_my_data = true;
+			continue;
+		}
+		ret = dev_option(argc, argv, &a);
+		if (ret < 0)
+			return 1;
+		if (ret) {
+			argc--, argv++;	/* the value */
 			continue;
 		}
 		if (argc < 2) {
@@ -409,24 +600,9 @@ static int dev_connect(int argc, char **argv)
 				errorf("invalid protocol \"%s\" (use A, B or C)", argv[1]);
 				return 1;
 			}
-		} else if (matches(argv[0], "resync-max-rate") ||
-			   matches(argv[0], "resync-min-rate")) {
-			bool max = matches(argv[0], "resync-max-rate");
-
-			if (max && matches(argv[0], "resync-min-rate")) {
-				errorf("\"%s\" is ambiguous (resync-max-rate or resync-min-rate)",
-				       argv[0]);
-				return 1;
-			}
-			if (!parse_rate(argv[1], max ? &a.max_rate : &a.min_rate)) {
-				errorf("invalid rate \"%s\" (bytes per second: a whole number, K, M or G after it, e.g. 16M)",
-				       argv[1]);
-				return 1;
-			}
-			*(max ? &a.has_max_rate : &a.has_min_rate) = true;
 		} else {
-			errorf("unknown dev connect argument \"%s\" (use peer, protocol, allow-two-primaries, resync-max-rate, resync-min-rate)",
-			       argv[0]);
+			errorf("unknown dev connect argument \"%s\" (use peer, protocol, allow-two-primaries, discard-my-data, "
+			       DEV_OPTIONS ")", argv[0]);
 			return 1;
 		}
 		argc--, argv++;	/* the value */
@@ -436,6 +612,30 @@ static int dev_connect(int argc, char **argv)
 		return 1;
 	}
 	return dev_request(HALO_BLK_CMD_DEV_CONNECT, 0, name, &a, NULL);
+}
+
+static int dev_set(int argc, char **argv)
+{
+	const char *name = dev_name_arg("set", argc, argv);
+	struct dev_attrs a = {};
+	int ret;
+
+	if (!name)
+		return 1;
+	if (argc < 2) {
+		errorf("dev set needs OPTION VALUE (" DEV_OPTIONS ")");
+		return 1;
+	}
+	for (argc--, argv++; argc > 0; argc -= 2, argv += 2) {
+		ret = dev_option(argc, argv, &a);
+		if (ret < 0)
+			return 1;
+		if (!ret) {
+			errorf("unknown dev set option \"%s\" (use " DEV_OPTIONS ")", argv[0]);
+			return 1;
+		}
+	}
+	return dev_request(HALO_BLK_CMD_DEV_SET, 0, name, &a, NULL);
 }
 
 static int dev_show(int argc, char **argv)
@@ -469,10 +669,12 @@ int do_dev(int argc, char **argv)
 				 argc - 1, argv + 1);
 	if (matches(argv[0], "connect"))
 		return dev_connect(argc - 1, argv + 1);
+	if (matches(argv[0], "set"))
+		return dev_set(argc - 1, argv + 1);
 	if (matches(argv[0], "disconnect"))
 		return dev_named("disconnect", HALO_BLK_CMD_DEV_DISCONNECT, false,
 				 argc - 1, argv + 1);
-	errorf("unknown dev command \"%s\" (use create/destroy/primary/secondary/connect/disconnect/show, or help)",
+	errorf("unknown dev command \"%s\" (use create/destroy/primary/secondary/connect/set/disconnect/show, or help)",
 	       argv[0]);
 	return 1;
 }

@@ -54,7 +54,7 @@ static void usage(FILE *f)
 		"\n"
 		"Objects:\n"
 		"  cluster       this namespace's cluster instance: create, destroy, show\n"
-		"  node          the cluster's nodes: add, del, show\n"
+		"  node          the cluster's nodes: add, del, show, standby\n"
 		"  dev           replicated block devices: create, destroy, primary,\n"
 		"                secondary, connect, disconnect, show\n"
 		"  lb            IPVS services using ip_vs_halo's schedulers: show\n"

@@ -33,15 +33,17 @@ static void lb_usage(FILE *f)
 		"\n"
 		"show: the IPVS services using halo_wrr, halo_wlc or halo_mh, and per\n"
 		"  real server: its node (the node with that address on a link; none:\n"
-		"  a plain server), whether the node is in the view (a server whose\n"
-		"  node is not gets no new connection), weight, connections scheduled\n"
-		"  to it (IPVS's count), active and inactive ones. Needs ip_vs loaded.\n"
+		"  a plain server), whether the node is in the view and in standby (a\n"
+		"  server whose node is out of the view or in standby gets no new\n"
+		"  connection), weight, connections scheduled to it (IPVS's count),\n"
+		"  active and inactive ones. Needs ip_vs loaded.\n"
 		"  With -j: {\"services\": [...]}.\n");
 }
 
 struct lb_node {
 	uint32_t id;
 	bool in_view;
+	bool standby;
 	int n_links;
 	int family[LB_MAX_LINKS];
 	uint8_t addr[LB_MAX_LINKS][16];
@@ -76,6 +78,7 @@ static int collect_node(struct nl_msg *msg, void *arg)
 	memset(n, 0, sizeof(*n));
 	n->id = nla_get_u32(tb[HALO_A_NODE_ID]);
 	n->in_view = tb[HALO_A_NODE_IN_VIEW] && nla_get_u8(tb[HALO_A_NODE_IN_VIEW]);
+	n->standby = tb[HALO_A_NODE_STANDBY] && nla_get_u8(tb[HALO_A_NODE_STANDBY]);
 	nla_for_each_attr(a, genlmsg_attrdata(nlmsg_data(nlmsg_hdr(msg)), 0),
 			  genlmsg_attrlen(nlmsg_data(nlmsg_hdr(msg)), 0), rem) {
 		if (nla_type(a) != HALO_A_NODE_LINK || n->n_links == LB_MAX_LINKS ||
@@ -224,6 +227,9 @@ static int print_dest(struct nl_msg *msg, void *arg)
 		print_u64("node", " node %" PRIu64, node->id);
 		print_bool("in-view", NULL, node->in_view);
 		print_text(" %s", node->in_view ? "in-view" : "not-in-view");
+		print_bool("standby", NULL, node->standby);
+		if (node->standby)
+			print_text(" standby");
 	} else {
 		print_text(" (no node: plain)");
 	}

@@ -154,6 +154,15 @@ static int print_node_event(struct nl_msg *msg, const char *event)
 			print_text(" %s", nla_get_u8(tb[HALO_A_NODE_IN_VIEW]) ?
 				   "joined" : "left");
 	}
+	if (tb[HALO_A_NODE_STANDBY]) {
+		print_bool("standby", NULL, nla_get_u8(tb[HALO_A_NODE_STANDBY]));
+		/* an event says both ways; the state only when it is on */
+		if (!tb[HALO_A_NODE_STATE])
+			print_text(" standby %s",
+				   nla_get_u8(tb[HALO_A_NODE_STANDBY]) ? "on" : "off");
+		else if (nla_get_u8(tb[HALO_A_NODE_STANDBY]))
+			print_text(" standby");
+	}
 	if (tb[HALO_A_NODE_EPOCH])
 		print_u64("epoch", " epoch %" PRIu64,
 			  nla_get_u64(tb[HALO_A_NODE_EPOCH]));
@@ -209,13 +218,23 @@ static int print_dev_event(struct nl_msg *msg, const char *event)
 {
 	struct nlattr *tb[HALO_BLK_A_DEV_MAX + 1];
 	bool del = !strcmp(event, "dev-del");
+	bool sb = !strcmp(event, "split-brain");
 
-	if (del && (genlmsg_parse(nlmsg_hdr(msg), 0, tb, HALO_BLK_A_DEV_MAX,
-				  dev_policy) < 0 || !tb[HALO_BLK_A_DEV_NAME]))
+	if ((del || sb) && (genlmsg_parse(nlmsg_hdr(msg), 0, tb, HALO_BLK_A_DEV_MAX,
+					  dev_policy) < 0 || !tb[HALO_BLK_A_DEV_NAME] ||
+			    (sb && !tb[HALO_BLK_A_DEV_SPLIT_BRAIN])))
 		return 0;	/* a newer kernel's event: skip it */
 	print_begin(opts.json, false);
 	print_string("event", "%s ", event);
-	if (del) {
+	if (sb) {
+		print_string("name", "%s", nla_get_string(tb[HALO_BLK_A_DEV_NAME]));
+		if (tb[HALO_BLK_A_DEV_PEER])
+			print_u64("peer", " peer:%" PRIu64 " ",
+				  nla_get_u32(tb[HALO_BLK_A_DEV_PEER]));
+		if (print_split_brain(tb[HALO_BLK_A_DEV_SPLIT_BRAIN]))
+			print_text(" (malformed)");
+		print_text("\n");
+	} else if (del) {
 		print_string("name", "%s", nla_get_string(tb[HALO_BLK_A_DEV_NAME]));
 		if (tb[HALO_BLK_A_DEV_MINOR])
 			print_u64("minor", " /dev/halo%" PRIu64,
@@ -240,6 +259,8 @@ static int on_blk_event(struct nl_msg *msg, void *arg)
 		return print_dev_event(msg, "dev");
 	case HALO_BLK_CMD_DEV_DEL_NTF:
 		return print_dev_event(msg, "dev-del");
+	case HALO_BLK_CMD_DEV_SPLIT_BRAIN_NTF:
+		return print_dev_event(msg, "split-brain");
 	default:
 		return NL_OK;
 	}

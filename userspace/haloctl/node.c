@@ -21,14 +21,19 @@ static void node_usage(FILE *f)
 		"Usage: haloctl node add ID name NAME addr IP [addr IP ...] [votes N]\n"
 		"       haloctl node del ID\n"
 		"       haloctl node show [ID]\n"
+		"       haloctl node standby ID { on | off }\n"
 		"       haloctl node help\n"
 		"\n"
 		"add: ID 1-4294967295, NAME 1-64 bytes, one IPv4 or IPv6 address per link\n"
 		"  (1 to 8, link 0 first; link i of every node talks to link i of the\n"
 		"  others), votes 0-255 (default 1). Adding the local node (the cluster's\n"
 		"  node-id) binds its addresses.\n"
-		"show: state (local/alive/failed), view membership, votes, and per link:\n"
-		"  up/down, smoothed RTT, datagram counters, heartbeats lost.\n");
+		"show: state (local/alive/failed), view membership, standby, votes, and\n"
+		"  per link: up/down, smoothed RTT, datagram counters, heartbeats lost.\n"
+		"standby: a node in standby takes no new work (ip_vs_halo sends it no new\n"
+		"  connections) while what it has drains. Said on any node, it reaches\n"
+		"  every node; the last word about a node wins. Kept while the cluster\n"
+		"  instance of some node lives, not across a restart of all of them.\n");
 }
 
 static const char *const state_names[] = {
@@ -108,6 +113,7 @@ struct nla_policy node_policy[HALO_A_NODE_MAX + 1] = {
 	[HALO_A_NODE_IN_VIEW] = { .type = NLA_U8 },
 	[HALO_A_NODE_LINK] = { .type = NLA_NESTED },
 	[HALO_A_NODE_EPOCH] = { .type = NLA_U64 },
+	[HALO_A_NODE_STANDBY] = { .type = NLA_U8 },
 };
 
 /* A node-get reply, or the node part of a node/link event. */
@@ -133,6 +139,11 @@ int print_node_msg(struct nl_msg *msg, void *arg)
 		print_bool("in-view", NULL, nla_get_u8(tb[HALO_A_NODE_IN_VIEW]));
 		print_text(" %s", nla_get_u8(tb[HALO_A_NODE_IN_VIEW]) ?
 			   "in-view" : "not-in-view");
+	}
+	if (tb[HALO_A_NODE_STANDBY]) {
+		print_bool("standby", NULL, nla_get_u8(tb[HALO_A_NODE_STANDBY]));
+		if (nla_get_u8(tb[HALO_A_NODE_STANDBY]))
+			print_text(" standby");
 	}
 	if (tb[HALO_A_NODE_VOTES])
 		print_u64("votes", " votes %" PRIu64,
@@ -278,21 +289,18 @@ static int node_add(int argc, char **argv)
 	return ret < 0 ? 1 : 0;
 }
 
-static int node_del(int argc, char **argv)
+/* A request about node @id, with standby @standby unless it is negative. */
+static int node_request(uint8_t cmd, uint32_t id, int standby)
 {
 	struct halo_nl nl;
 	struct nl_msg *msg;
-	uint32_t id;
 	int ret;
 
-	if (argc != 1 || !parse_u32(argv[0], 1, UINT32_MAX, &id)) {
-		errorf("node del needs exactly one node ID (1 to 4294967295)");
-		return 1;
-	}
 	if (halo_nl_open(&nl, HALO_FAMILY_NAME, HALO_FAMILY_VERSION) < 0)
 		return 1;
-	msg = halo_nl_msg(&nl, HALO_CMD_NODE_DEL, 0);
-	if (!msg || nla_put_u32(msg, HALO_A_NODE_ID, id) < 0) {
+	msg = halo_nl_msg(&nl, cmd, 0);
+	if (!msg || nla_put_u32(msg, HALO_A_NODE_ID, id) < 0 ||
+	    (standby >= 0 && nla_put_u8(msg, HALO_A_NODE_STANDBY, standby) < 0)) {
 		nlmsg_free(msg);
 		halo_nl_close(&nl);
 		errorf("out of memory");
@@ -303,6 +311,32 @@ static int node_del(int argc, char **argv)
 	return ret < 0 ? 1 : 0;
 }
 
+static int node_del(int argc, char **argv)
+{
+	uint32_t id;
+
+	if (argc != 1 || !parse_u32(argv[0], 1, UINT32_MAX, &id)) {
+		errorf("node del needs exactly one node ID (1 to 4294967295)");
+		return 1;
+	}
+	return node_request(HALO_CMD_NODE_DEL, id, -1);
+}
+
+static int node_standby(int argc, char **argv)
+{
+	uint32_t id;
+
+	if (argc < 1 || !parse_u32(argv[0], 1, UINT32_MAX, &id)) {
+		errorf("node standby needs a node ID (1 to 4294967295)");
+		return 1;
+	}
+	if (argc != 2 || (strcmp(argv[1], "on") && strcmp(argv[1], "off"))) {
+		errorf("node standby ID needs on or off");
+		return 1;
+	}
+	return node_request(HALO_CMD_NODE_SET, id, !strcmp(argv[1], "on"));
+}
+
 int do_node(int argc, char **argv)
 {
 	if (argc == 0 || matches(argv[0], "show"))
@@ -311,10 +345,12 @@ int do_node(int argc, char **argv)
 		return node_add(argc - 1, argv + 1);
 	if (matches(argv[0], "del") || matches(argv[0], "delete"))
 		return node_del(argc - 1, argv + 1);
+	if (matches(argv[0], "standby"))
+		return node_standby(argc - 1, argv + 1);
 	if (matches(argv[0], "help")) {
 		node_usage(stdout);
 		return 0;
 	}
-	errorf("unknown command \"%s\" for node (use add/del/show/help)", argv[0]);
+	errorf("unknown command \"%s\" for node (use add/del/show/standby/help)", argv[0]);
 	return 1;
 }

@@ -80,6 +80,44 @@ enum halo_blk_protocol {
 	HALO_BLK_PROTOCOL_C,
 };
 
+/**
+ * enum halo_blk_after_sb - What to do when a connection finds a split brain:
+ *   both disks were changed without the other since a common past (DRBD's
+ *   after-sb-* policies, with their meaning). Applied only when both sides'
+ *   bitmaps start at that common past (a bitmap resync can merge them); any
+ *   other split brain, and every "disconnect", leaves the device StandAlone
+ *   until an admin reconnects one side with discard-my-data. A discarded
+ *   side's changes are overwritten by a resync from the survivor; a side that
+ *   is primary is never discarded.
+ * @HALO_BLK_AFTER_SB_DISCONNECT: No automatic recovery (the default of all
+ *   three).
+ * @HALO_BLK_AFTER_SB_DISCARD_YOUNGER_PRIMARY: after-sb-0pri: the survivor is
+ *   the node that was already primary when the connection was lost (the other
+ *   was promoted during the split). If that does not tell them apart, as
+ *   discard-zero-changes, then discard-least-changes.
+ * @HALO_BLK_AFTER_SB_DISCARD_OLDER_PRIMARY: after-sb-0pri: the survivor is the
+ *   node promoted during the split. If that does not tell them apart, as
+ *   discard-zero-changes, then discard-least-changes.
+ * @HALO_BLK_AFTER_SB_DISCARD_ZERO_CHANGES: after-sb-0pri: a node that changed
+ *   nothing is discarded (if neither did, the higher node id); if both changed
+ *   data, disconnect.
+ * @HALO_BLK_AFTER_SB_DISCARD_LEAST_CHANGES: after-sb-0pri: the node whose
+ *   bitmap marks fewer blocks is discarded (on a tie, the higher node id).
+ * @HALO_BLK_AFTER_SB_CONSENSUS: after-sb-1pri: discard the secondary if
+ *   after-sb-0pri would discard it; otherwise disconnect.
+ * @HALO_BLK_AFTER_SB_DISCARD_SECONDARY: after-sb-1pri: the secondary is
+ *   discarded.
+ */
+enum halo_blk_after_sb {
+	HALO_BLK_AFTER_SB_DISCONNECT,
+	HALO_BLK_AFTER_SB_DISCARD_YOUNGER_PRIMARY,
+	HALO_BLK_AFTER_SB_DISCARD_OLDER_PRIMARY,
+	HALO_BLK_AFTER_SB_DISCARD_ZERO_CHANGES,
+	HALO_BLK_AFTER_SB_DISCARD_LEAST_CHANGES,
+	HALO_BLK_AFTER_SB_CONSENSUS,
+	HALO_BLK_AFTER_SB_DISCARD_SECONDARY,
+};
+
 enum {
 	HALO_BLK_A_DEV_PAD = 1,
 	HALO_BLK_A_DEV_NAME,
@@ -106,9 +144,29 @@ enum {
 	HALO_BLK_A_DEV_RESYNC_MAX_RATE,
 	HALO_BLK_A_DEV_RESYNC_MIN_RATE,
 	HALO_BLK_A_DEV_RESYNC_THROTTLED,
+	HALO_BLK_A_DEV_RESYNC_TOTAL,
+	HALO_BLK_A_DEV_RESYNC_SENT,
+	HALO_BLK_A_DEV_RESYNC_RECEIVED,
+	HALO_BLK_A_DEV_AFTER_SB_0PRI,
+	HALO_BLK_A_DEV_AFTER_SB_1PRI,
+	HALO_BLK_A_DEV_AFTER_SB_2PRI,
+	HALO_BLK_A_DEV_DISCARD_MY_DATA,
+	HALO_BLK_A_DEV_SPLIT_BRAIN,
 
 	__HALO_BLK_A_DEV_MAX,
 	HALO_BLK_A_DEV_MAX = (__HALO_BLK_A_DEV_MAX - 1)
+};
+
+enum {
+	HALO_BLK_A_SPLIT_BRAIN_PAD = 1,
+	HALO_BLK_A_SPLIT_BRAIN_PRIMARIES,
+	HALO_BLK_A_SPLIT_BRAIN_SURVIVOR,
+	HALO_BLK_A_SPLIT_BRAIN_POLICY,
+	HALO_BLK_A_SPLIT_BRAIN_LOCAL_CHANGES,
+	HALO_BLK_A_SPLIT_BRAIN_PEER_CHANGES,
+
+	__HALO_BLK_A_SPLIT_BRAIN_MAX,
+	HALO_BLK_A_SPLIT_BRAIN_MAX = (__HALO_BLK_A_SPLIT_BRAIN_MAX - 1)
 };
 
 enum {
@@ -121,6 +179,8 @@ enum {
 	HALO_BLK_CMD_DEV_DEL_NTF,
 	HALO_BLK_CMD_DEV_CONNECT,
 	HALO_BLK_CMD_DEV_DISCONNECT,
+	HALO_BLK_CMD_DEV_SET,
+	HALO_BLK_CMD_DEV_SPLIT_BRAIN_NTF,
 
 	__HALO_BLK_CMD_MAX,
 	HALO_BLK_CMD_MAX = (__HALO_BLK_CMD_MAX - 1)
