@@ -71,6 +71,7 @@ void halo_blk_conn_init(struct halo_blk_conn *conn)
 	conn->state = HALO_BLK_CONN_STATE_STANDALONE;
 	init_waitqueue_head(&conn->wait);
 	mutex_init(&conn->send_lock);
+	mutex_init(&conn->ov_mutex);
 	init_waitqueue_head(&conn->rs_wait);
 	conn->app_seen = jiffies - HZ;
 	INIT_KFIFO(conn->ack_fifo);
@@ -756,6 +757,8 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 	u8 buf[4 + HALO_BLK_ERROR_MAX];
 	u64 gen[HALO_MD_GEN_COUNT];
 	struct halo_p_rs_start rs;
+	struct halo_p_ov_reply ovr;
+	struct halo_p_ov_req ovq;
 	u8 *bm_buf = dev->conn.rx_bitmap;
 	struct halo_p_state st;
 	struct halo_p_data d;
@@ -904,6 +907,49 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 				return;
 			}
 			break;
+		case HALO_P_OV_REQUEST:
+			ret = halo_blk_recv_payload(sock, &hdr, dev->conn.rx_ov,
+						    HALO_P_OV_REQ_HDR, HALO_P_OV_REQ_MAX,
+						    err, size);
+			if (ret > 0)
+				return;
+			if (ret)
+				goto lost;
+			if (halo_p_ov_req_decode(dev->conn.rx_ov, hdr.len,
+						 dev->sb.layout.data_blocks, &ovq, &why)) {
+				snprintf(err, size, "the peer sent a bad verify request: %s",
+					 why);
+				return;
+			}
+			ret = halo_blk_ov_request(dev, &ovq);
+			if (ret == -EPROTO || ret == -ENOBUFS) {
+				strscpy(err, ret == -EPROTO ?
+					"the peer asked for a verify during a resync" :
+					"the peer has too many verify requests awaiting replies",
+					size);
+				return;
+			}
+			if (ret)
+				goto lost;
+			break;
+		case HALO_P_OV_REPLY:
+			ret = halo_blk_recv_payload(sock, &hdr, buf, HALO_P_OV_REPLY_LEN,
+						    HALO_P_OV_REPLY_LEN, err, size);
+			if (ret > 0)
+				return;
+			if (ret)
+				goto lost;
+			if (halo_p_ov_reply_decode(buf, hdr.len, dev->sb.layout.data_blocks,
+						   &ovr, &why)) {
+				snprintf(err, size, "the peer sent a bad verify reply: %s", why);
+				return;
+			}
+			if (halo_blk_ov_reply(dev, &ovr)) {
+				strscpy(err, "the peer answered a verify request not sent",
+					size);
+				return;
+			}
+			break;
 		case HALO_P_STATE:
 			ret = halo_blk_recv_payload(sock, &hdr, buf, HALO_P_STATE_LEN,
 						    HALO_P_STATE_LEN, err, size);
@@ -1021,6 +1067,7 @@ static int halo_blk_conn_thread(void *arg)
 		/* first: the writes a resync chunk may wait for complete */
 		halo_blk_repl_down(dev);
 		halo_blk_rs_stop(dev);
+		halo_blk_ov_stop(dev, "the connection went");
 		mutex_lock(&dev->lock);
 		conn->sock = NULL;
 		halo_blk_conn_set(dev, HALO_BLK_CONN_STATE_CONNECTING,

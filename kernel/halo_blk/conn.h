@@ -40,6 +40,9 @@ struct task_struct;
 /* Resync chunks in flight, at most. */
 #define HALO_BLK_RS_WINDOW	4
 
+/* Online verify ranges in flight, at most. */
+#define HALO_BLK_OV_WINDOW	4
+
 /* Writes of this node the peer's may overlap, at most (the queue depth). */
 #define HALO_BLK_QUEUE_DEPTH	128
 
@@ -151,6 +154,27 @@ struct halo_blk_conn {
 	/* the gate writes of /dev/haloN pass (resync.c) */
 	atomic_t app_inflight;
 	bool rs_gate;
+
+	/*
+	 * Online verify (verify.c) this node runs: ov_mutex serialises start
+	 * and stop; the rest under the device's lock, ov_found and ov_failed
+	 * READ_ONCE without it.
+	 */
+	struct mutex ov_mutex;
+	struct task_struct *ov_thread;	/* running, or ended and not reaped */
+	u32 ov_state;		/* enum halo_blk_verify_state; 0: none ran */
+	u8 ov_alg;		/* enum halo_blk_verify_alg */
+	u64 ov_done;		/* blocks compared */
+	u64 ov_found;		/* blocks that differ */
+	bool ov_failed;
+	char ov_reason[HALO_BLK_ERROR_MAX];
+	struct {
+		u64 blk;
+		u32 n;		/* 0: a free slot */
+	} ov_win[HALO_BLK_OV_WINDOW];
+	atomic_t ov_inflight;
+	/* the receiver's, off its stack */
+	u8 rx_ov[HALO_P_OV_REQ_MAX];
 };
 
 /* Connected, resyncing or not. */

@@ -159,6 +159,13 @@ int halo_md_write_sb(struct halo_blk_dev *dev, const struct halo_md_sb *sb);
 /* resync.c */
 void halo_blk_gate_enter(struct halo_blk_dev *dev);
 void halo_blk_gate_leave(struct halo_blk_dev *dev);
+/* Close the gate; false (and open) if the connection went meanwhile. */
+bool halo_blk_gate_close(struct halo_blk_conn *conn);
+void halo_blk_gate_open(struct halo_blk_conn *conn);
+/* @n blocks from @blk of the backing device, one page each; NULL on error */
+struct bio *halo_blk_rs_read(struct halo_blk_dev *dev, u64 blk, u32 n);
+/* Wait until @bytes more may go at the resync rates (verify's too). */
+void halo_blk_rs_pace(struct halo_blk_dev *dev, u32 bytes);
 void halo_blk_rs_start(struct halo_blk_dev *dev, enum halo_gen_verdict verdict);
 void halo_blk_rs_stop(struct halo_blk_dev *dev);
 int halo_blk_rs_bitmap(struct halo_blk_dev *dev, const u8 *payload, u32 len);
@@ -168,6 +175,13 @@ int halo_blk_rs_ack(struct halo_blk_dev *dev, const struct halo_p_ack *a);
 int halo_blk_rs_done(struct halo_blk_dev *dev, const u64 *source);
 void halo_blk_rs_written(struct halo_blk_dev *dev, u32 bytes);
 void halo_blk_rs_redirty(struct halo_blk_dev *dev, u64 start, u64 end);
+
+/* verify.c */
+int halo_blk_ov_start(struct halo_blk_dev *dev, u8 alg,
+		      struct netlink_ext_ack *extack);
+void halo_blk_ov_stop(struct halo_blk_dev *dev, const char *why);
+int halo_blk_ov_request(struct halo_blk_dev *dev, const struct halo_p_ov_req *r);
+int halo_blk_ov_reply(struct halo_blk_dev *dev, const struct halo_p_ov_reply *r);
 u64 halo_blk_rs_rate(const struct halo_blk_dev *dev);
 
 u64 halo_blk_size_bytes(const struct halo_blk_dev *dev);

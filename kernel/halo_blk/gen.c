@@ -54,8 +54,21 @@ static enum halo_gen_verdict compare(const struct halo_gen_side *self,
 		 * node id (both sides decide the same).
 		 */
 		*rule = 40;
-		if (!self->crashed_primary && !peer->crashed_primary)
+		if (!self->crashed_primary && !peer->crashed_primary &&
+		    !self->changes && !peer->changes)
 			return HALO_GEN_NONE;
+		/*
+		 * Blocks marked with the data the same (online verify found
+		 * them): the primary's go, else the lower node id's.
+		 */
+		*rule = 44;
+		if (!self->crashed_primary && !peer->crashed_primary) {
+			if (self->primary != peer->primary)
+				return self->primary ? HALO_GEN_BITMAP_SOURCE :
+						       HALO_GEN_BITMAP_TARGET;
+			return self->node_id < peer->node_id ? HALO_GEN_BITMAP_SOURCE :
+							       HALO_GEN_BITMAP_TARGET;
+		}
 		*rule = 41;
 		if (self->primary != peer->primary)
 			return self->primary ? HALO_GEN_BITMAP_SOURCE :

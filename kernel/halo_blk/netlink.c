@@ -46,7 +46,17 @@ atomic_t halo_extack_next;
 	[HALO_BLK_A_DEV_RESYNC_TOTAL] = HALO_BLK_READ_ONLY("resync-total"), \
 	[HALO_BLK_A_DEV_RESYNC_SENT] = HALO_BLK_READ_ONLY("resync-sent"), \
 	[HALO_BLK_A_DEV_RESYNC_RECEIVED] = HALO_BLK_READ_ONLY("resync-received"), \
-	[HALO_BLK_A_DEV_SPLIT_BRAIN] = HALO_BLK_READ_ONLY("split-brain")
+	[HALO_BLK_A_DEV_SPLIT_BRAIN] = HALO_BLK_READ_ONLY("split-brain"), \
+	[HALO_BLK_A_DEV_VERIFY] = HALO_BLK_READ_ONLY("verify")
+
+/* what only dev-verify takes */
+#define HALO_BLK_NOT_VERIFY						\
+	[HALO_BLK_A_DEV_VERIFY_ALG] = {					\
+		.type = NLA_REJECT,					\
+		.reject_message = "verify-alg is for dev-verify" },	\
+	[HALO_BLK_A_DEV_VERIFY_STOP] = {				\
+		.type = NLA_REJECT,					\
+		.reject_message = "verify-stop is for dev-verify" }
 
 /* what only dev-connect sets */
 #define HALO_BLK_CONNECT_ONLY						\
@@ -98,6 +108,7 @@ atomic_t halo_extack_next;
 
 static const struct nla_policy halo_blk_create_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	HALO_BLK_DEV_READ_ONLY,
+	HALO_BLK_NOT_VERIFY,
 	HALO_BLK_NOT_CONNECT,
 	HALO_BLK_NOT_PRIMARY,
 	[HALO_BLK_A_DEV_NAME] = HALO_BLK_NAME_POLICY,
@@ -108,6 +119,7 @@ static const struct nla_policy halo_blk_create_policy[HALO_BLK_A_DEV_MAX + 1] = 
 
 static const struct nla_policy halo_blk_name_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	HALO_BLK_DEV_READ_ONLY,
+	HALO_BLK_NOT_VERIFY,
 	HALO_BLK_NOT_CONNECT,
 	HALO_BLK_NOT_CREATE,
 	HALO_BLK_NOT_PRIMARY,
@@ -116,6 +128,7 @@ static const struct nla_policy halo_blk_name_policy[HALO_BLK_A_DEV_MAX + 1] = {
 
 static const struct nla_policy halo_blk_primary_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	HALO_BLK_DEV_READ_ONLY,
+	HALO_BLK_NOT_VERIFY,
 	HALO_BLK_NOT_CONNECT,
 	HALO_BLK_NOT_CREATE,
 	[HALO_BLK_A_DEV_NAME] = HALO_BLK_NAME_POLICY,
@@ -124,6 +137,7 @@ static const struct nla_policy halo_blk_primary_policy[HALO_BLK_A_DEV_MAX + 1] =
 
 static const struct nla_policy halo_blk_connect_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	HALO_BLK_DEV_READ_ONLY,
+	HALO_BLK_NOT_VERIFY,
 	HALO_BLK_NOT_CREATE,
 	HALO_BLK_NOT_PRIMARY,
 	[HALO_BLK_A_DEV_NAME] = HALO_BLK_NAME_POLICY,
@@ -137,11 +151,23 @@ static const struct nla_policy halo_blk_connect_policy[HALO_BLK_A_DEV_MAX + 1] =
 
 static const struct nla_policy halo_blk_set_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	HALO_BLK_DEV_READ_ONLY,
+	HALO_BLK_NOT_VERIFY,
 	HALO_BLK_NOT_CREATE,
 	HALO_BLK_NOT_PRIMARY,
 	HALO_BLK_CONNECT_ONLY,
 	[HALO_BLK_A_DEV_NAME] = HALO_BLK_NAME_POLICY,
 	HALO_BLK_OPTS,
+};
+
+static const struct nla_policy halo_blk_verify_policy[HALO_BLK_A_DEV_MAX + 1] = {
+	HALO_BLK_DEV_READ_ONLY,
+	HALO_BLK_NOT_CONNECT,
+	HALO_BLK_NOT_CREATE,
+	HALO_BLK_NOT_PRIMARY,
+	[HALO_BLK_A_DEV_NAME] = HALO_BLK_NAME_POLICY,
+	[HALO_BLK_A_DEV_VERIFY_ALG] = NLA_POLICY_RANGE(NLA_U32, HALO_BLK_VERIFY_ALG_CRC32C,
+						       HALO_BLK_VERIFY_ALG_SHA256),
+	[HALO_BLK_A_DEV_VERIFY_STOP] = { .type = NLA_FLAG },
 };
 
 enum halo_blk_mcgrp {
@@ -167,6 +193,30 @@ static int halo_blk_nl_put_sb(struct sk_buff *skb, const struct halo_blk_conn *c
 			      sb->local_changes, HALO_BLK_A_SPLIT_BRAIN_PAD) ||
 	    nla_put_u64_64bit(skb, HALO_BLK_A_SPLIT_BRAIN_PEER_CHANGES,
 			      sb->peer_changes, HALO_BLK_A_SPLIT_BRAIN_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int halo_blk_nl_put_ov(struct sk_buff *skb, const struct halo_blk_dev *dev)
+{
+	const struct halo_blk_conn *conn = &dev->conn;
+	struct nlattr *nest;
+
+	if (!conn->ov_state)
+		return 0;
+	nest = nla_nest_start(skb, HALO_BLK_A_DEV_VERIFY);
+	if (!nest ||
+	    nla_put_u32(skb, HALO_BLK_A_VERIFY_STATE, conn->ov_state) ||
+	    nla_put_u32(skb, HALO_BLK_A_VERIFY_ALG, conn->ov_alg) ||
+	    nla_put_u64_64bit(skb, HALO_BLK_A_VERIFY_POSITION,
+			      conn->ov_done << HALO_MD_BLOCK_SHIFT, HALO_BLK_A_VERIFY_PAD) ||
+	    nla_put_u64_64bit(skb, HALO_BLK_A_VERIFY_TOTAL,
+			      dev->bm.nbits << HALO_MD_BLOCK_SHIFT, HALO_BLK_A_VERIFY_PAD) ||
+	    nla_put_u64_64bit(skb, HALO_BLK_A_VERIFY_OUT_OF_SYNC,
+			      conn->ov_found << HALO_MD_BLOCK_SHIFT, HALO_BLK_A_VERIFY_PAD) ||
+	    (conn->ov_reason[0] &&
+	     nla_put_string(skb, HALO_BLK_A_VERIFY_REASON, conn->ov_reason)))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -213,7 +263,7 @@ static int halo_blk_nl_put_dev(struct sk_buff *skb, struct halo_blk_dev *dev)
 		nla_put_u32(skb, HALO_BLK_A_DEV_AFTER_SB_2PRI, conn->after_sb[2]))) ||
 	      (conn->discard_my_data &&
 	       nla_put_flag(skb, HALO_BLK_A_DEV_DISCARD_MY_DATA)) ||
-	      halo_blk_nl_put_sb(skb, conn) ||
+	      halo_blk_nl_put_sb(skb, conn) || halo_blk_nl_put_ov(skb, dev) ||
 	      (conn->rs_total &&
 	       nla_put_u64_64bit(skb, HALO_BLK_A_DEV_RESYNC_RATE,
 				 halo_blk_rs_rate(dev), HALO_BLK_A_DEV_PAD)) ||
@@ -244,6 +294,36 @@ static int halo_blk_nl_put_dev_locked(struct sk_buff *skb, struct halo_blk_dev *
 }
 
 /* Find the request's device, with halo_blk_lock held; NULL if none. */
+static struct halo_blk_dev *halo_blk_nl_lock_dev(struct genl_info *info);
+
+static int halo_blk_nl_verify_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct halo_blk_dev *dev = halo_blk_nl_lock_dev(info);
+	u8 alg = HALO_BLK_VERIFY_ALG_CRC32C;
+	int ret = 0;
+
+	if (!dev)
+		return info->attrs[HALO_BLK_A_DEV_NAME] ? -ENOENT : -EINVAL;
+	if (info->attrs[HALO_BLK_A_DEV_VERIFY_STOP]) {
+		if (info->attrs[HALO_BLK_A_DEV_VERIFY_ALG]) {
+			NL_SET_ERR_MSG(info->extack,
+				       "verify-alg starts a verify, verify-stop stops one: not both");
+			ret = -EINVAL;
+		} else if (READ_ONCE(dev->conn.ov_state) != HALO_BLK_VERIFY_STATE_RUNNING) {
+			NL_SET_ERR_MSG(info->extack, "no verify runs on this device");
+			ret = -ENOENT;
+		} else {
+			halo_blk_ov_stop(dev, "stopped by dev-verify verify-stop");
+		}
+	} else {
+		if (info->attrs[HALO_BLK_A_DEV_VERIFY_ALG])
+			alg = nla_get_u32(info->attrs[HALO_BLK_A_DEV_VERIFY_ALG]);
+		ret = halo_blk_ov_start(dev, alg, info->extack);
+	}
+	mutex_unlock(&halo_blk_lock);
+	return ret;
+}
+
 static struct halo_blk_dev *halo_blk_nl_lock_dev(struct genl_info *info)
 {
 	struct halo_blk_dev *dev;
@@ -567,6 +647,13 @@ static const struct genl_ops halo_blk_genl_ops[] = {
 		.cmd = HALO_BLK_CMD_DEV_SET,
 		.doit = halo_blk_nl_set_doit,
 		.policy = halo_blk_set_policy,
+		.maxattr = HALO_BLK_A_DEV_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = HALO_BLK_CMD_DEV_VERIFY,
+		.doit = halo_blk_nl_verify_doit,
+		.policy = halo_blk_verify_policy,
 		.maxattr = HALO_BLK_A_DEV_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},

@@ -31,6 +31,8 @@ static const char *const halo_p_names[__HALO_P_TYPE_MAX] = {
 	[HALO_P_BITMAP] = "bitmap",
 	[HALO_P_BITMAP_DONE] = "bitmap-done",
 	[HALO_P_RS_START] = "rs-start",
+	[HALO_P_OV_REQUEST] = "ov-request",
+	[HALO_P_OV_REPLY] = "ov-reply",
 };
 
 const char *halo_p_type_name(u16 type)
@@ -347,6 +349,103 @@ int halo_p_rs_start_decode(const u8 *buf, size_t len, u64 max_blocks,
 	}
 	if (r->blocks > max_blocks) {
 		*why = "rs-start of more blocks than the device has";
+		return -EPROTO;
+	}
+	return 0;
+}
+
+u32 halo_p_ov_digest_len(u8 alg)
+{
+	switch (alg) {
+	case HALO_BLK_VERIFY_ALG_CRC32C:
+		return 4;
+	case HALO_BLK_VERIFY_ALG_SHA256:
+		return 32;
+	}
+	return 0;
+}
+
+/*
+ * OV_REQUEST payload: 0 8 first block, 8 4 blocks, 12 1 checksum
+ * (enum halo_blk_verify_alg), 13 3 zero, 16 the checksums
+ */
+void halo_p_ov_req_encode(const struct halo_p_ov_req *r, u8 *buf)
+{
+	put_unaligned_be64(r->blk, buf);
+	put_unaligned_be32(r->n, buf + 8);
+	buf[12] = r->alg;
+	buf[13] = 0;
+	put_unaligned_be16(0, buf + 14);
+}
+
+int halo_p_ov_req_decode(const u8 *buf, size_t len, u64 max_blocks,
+			 struct halo_p_ov_req *r, const char **why)
+{
+	u32 dlen;
+
+	if (len < HALO_P_OV_REQ_HDR) {
+		*why = "ov-request too short";
+		return -EPROTO;
+	}
+	r->blk = get_unaligned_be64(buf);
+	r->n = get_unaligned_be32(buf + 8);
+	r->alg = buf[12];
+	r->digests = buf + HALO_P_OV_REQ_HDR;
+	if (buf[13] || get_unaligned_be16(buf + 14)) {
+		*why = "ov-request with reserved bytes set";
+		return -EPROTO;
+	}
+	dlen = halo_p_ov_digest_len(r->alg);
+	if (!dlen) {
+		*why = "ov-request with an unknown checksum";
+		return -EPROTO;
+	}
+	if (!r->n || r->n > HALO_P_OV_MAX_BLOCKS) {
+		*why = "ov-request of no blocks or too many";
+		return -EPROTO;
+	}
+	if (r->blk >= max_blocks || r->n > max_blocks - r->blk) {
+		*why = "ov-request past the end of the device";
+		return -EPROTO;
+	}
+	if (len != HALO_P_OV_REQ_HDR + r->n * dlen) {
+		*why = "ov-request of the wrong length";
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* OV_REPLY payload: 0 8 first block, 8 4 blocks, 12 4 error, 16 8 mask */
+void halo_p_ov_reply_encode(const struct halo_p_ov_reply *r, u8 *buf)
+{
+	put_unaligned_be64(r->blk, buf);
+	put_unaligned_be32(r->n, buf + 8);
+	put_unaligned_be32((u32)r->error, buf + 12);
+	put_unaligned_be64(r->mask, buf + 16);
+}
+
+int halo_p_ov_reply_decode(const u8 *buf, size_t len, u64 max_blocks,
+			   struct halo_p_ov_reply *r, const char **why)
+{
+	if (len != HALO_P_OV_REPLY_LEN) {
+		*why = "ov-reply of the wrong length";
+		return -EPROTO;
+	}
+	r->blk = get_unaligned_be64(buf);
+	r->n = get_unaligned_be32(buf + 8);
+	r->error = (s32)get_unaligned_be32(buf + 12);
+	r->mask = get_unaligned_be64(buf + 16);
+	if (!r->n || r->n > HALO_P_OV_MAX_BLOCKS ||
+	    r->blk >= max_blocks || r->n > max_blocks - r->blk) {
+		*why = "ov-reply of a range the device does not have";
+		return -EPROTO;
+	}
+	if (r->n < 64 && r->mask >> r->n) {
+		*why = "ov-reply marking blocks past its range";
+		return -EPROTO;
+	}
+	if (r->error > 0 || r->error < -4095 || (r->error && r->mask)) {
+		*why = "ov-reply with an impossible error";
 		return -EPROTO;
 	}
 	return 0;

@@ -16,7 +16,7 @@
 #include <uapi/linux/halo_blk.h>
 
 #define HALO_P_MAGIC		0x68626c6b	/* "hblk" */
-#define HALO_P_VERSION		2
+#define HALO_P_VERSION		3
 #define HALO_P_HDR_LEN		16
 /* The largest payload: a write of 1 MiB and its header. */
 #define HALO_P_MAX_DATA		BIT(20)
@@ -38,6 +38,8 @@ enum halo_p_type {
 	HALO_P_BITMAP,		/* the sync target's bitmap, a non-zero block */
 	HALO_P_BITMAP_DONE,	/* ... all of it: how many BITMAP frames */
 	HALO_P_RS_START,	/* the source: the target's generation, blocks to sync */
+	HALO_P_OV_REQUEST,	/* online verify: the source's checksums of a range */
+	HALO_P_OV_REPLY,	/* ... which of them the target's blocks differ from */
 	__HALO_P_TYPE_MAX
 };
 
@@ -152,7 +154,45 @@ void halo_p_rs_start_encode(const struct halo_p_rs_start *r, u8 *buf);
 int halo_p_rs_start_decode(const u8 *buf, size_t len, u64 max_blocks,
 			   struct halo_p_rs_start *r, const char **why);
 
+/*
+ * OV_REQUEST: blocks [blk, blk + n) and the verify source's checksum of
+ * each, n at most HALO_P_OV_MAX_BLOCKS
+ */
+#define HALO_P_OV_MAX_BLOCKS	64
+#define HALO_P_OV_REQ_HDR	16
+#define HALO_P_OV_DIGEST_MAX	32
+#define HALO_P_OV_REQ_MAX	(HALO_P_OV_REQ_HDR + \
+				 HALO_P_OV_MAX_BLOCKS * HALO_P_OV_DIGEST_MAX)
+struct halo_p_ov_req {
+	u64 blk;
+	u32 n;
+	u8 alg;			/* enum halo_blk_verify_alg */
+	const u8 *digests;	/* n of halo_p_ov_digest_len(alg) bytes */
+};
+
+/* The bytes of one checksum of @alg, 0 for an unknown one. */
+u32 halo_p_ov_digest_len(u8 alg);
+/* The header only: the digests follow it in @buf. */
+void halo_p_ov_req_encode(const struct halo_p_ov_req *r, u8 *buf);
+int halo_p_ov_req_decode(const u8 *buf, size_t len, u64 max_blocks,
+			 struct halo_p_ov_req *r, const char **why);
+
+/* OV_REPLY: bit i of mask set if block blk + i differs; or the read failed */
+#define HALO_P_OV_REPLY_LEN	24
+struct halo_p_ov_reply {
+	u64 blk;
+	u32 n;
+	s32 error;		/* 0, or the target's read error */
+	u64 mask;
+};
+
+void halo_p_ov_reply_encode(const struct halo_p_ov_reply *r, u8 *buf);
+int halo_p_ov_reply_decode(const u8 *buf, size_t len, u64 max_blocks,
+			   struct halo_p_ov_reply *r, const char **why);
+
 #define HALO_P_ACK_LEN	12
+/* the largest frame the receiver queues (halo_blk_ack_queue()) */
+#define HALO_P_SMALL_MAX	HALO_P_OV_REPLY_LEN
 void halo_p_ack_encode(const struct halo_p_ack *a, u8 *buf);
 int halo_p_ack_decode(const u8 *buf, size_t len, struct halo_p_ack *a,
 		      const char **why);

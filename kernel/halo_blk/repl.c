@@ -188,9 +188,9 @@ int halo_blk_ack_queue(struct halo_blk_dev *dev, enum halo_p_type type,
 		       const void *payload, u32 len, bool batch)
 {
 	struct halo_blk_conn *conn = &dev->conn;
-	u8 frame[HALO_P_HDR_LEN + HALO_P_ACK_LEN];
+	u8 frame[HALO_P_HDR_LEN + HALO_P_SMALL_MAX];
 
-	if (WARN_ON_ONCE(len > HALO_P_ACK_LEN))
+	if (WARN_ON_ONCE(len > HALO_P_SMALL_MAX))
 		return -EINVAL;
 	if (kfifo_avail(&conn->ack_fifo) < HALO_P_HDR_LEN + len)
 		return -ENOBUFS;

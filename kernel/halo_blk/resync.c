@@ -52,7 +52,7 @@
 
 /* -- the gate writes of /dev/haloN pass ------------------------------ */
 
-static void halo_blk_gate_open(struct halo_blk_conn *conn)
+void halo_blk_gate_open(struct halo_blk_conn *conn)
 {
 	WRITE_ONCE(conn->rs_gate, false);
 	wake_up_all(&conn->rs_wait);
@@ -81,7 +81,7 @@ void halo_blk_gate_leave(struct halo_blk_dev *dev)
 }
 
 /* Close the gate; false (and open) if the resync ended meanwhile. */
-static bool halo_blk_gate_close(struct halo_blk_conn *conn)
+bool halo_blk_gate_close(struct halo_blk_conn *conn)
 {
 	WRITE_ONCE(conn->rs_gate, true);
 	/* the gate before the count: halo_blk_gate_enter() does the opposite */
@@ -129,7 +129,7 @@ static u64 halo_blk_rs_limit(struct halo_blk_conn *conn)
 }
 
 /* Wait until a chunk of @bytes may go after the last one. */
-static void halo_blk_rs_pace(struct halo_blk_dev *dev, u32 bytes)
+void halo_blk_rs_pace(struct halo_blk_dev *dev, u32 bytes)
 {
 	struct halo_blk_conn *conn = &dev->conn;
 	u64 limit, now, due;
@@ -153,7 +153,7 @@ static void halo_blk_rs_pace(struct halo_blk_dev *dev, u32 bytes)
 /* -- the source ------------------------------------------------------- */
 
 /* Read @n blocks from @blk into a new bio's pages. */
-static struct bio *halo_blk_rs_read(struct halo_blk_dev *dev, u64 blk, u32 n)
+struct bio *halo_blk_rs_read(struct halo_blk_dev *dev, u64 blk, u32 n)
 {
 	struct bio *bio;
 	struct page *page;

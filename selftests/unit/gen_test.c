@@ -202,6 +202,37 @@ TEST(a_crashed_primary_resyncs_its_activity_log)
 	EXPECT_EQ(HALO_GEN_BITMAP_SOURCE, VERDICT(&a, &b));
 }
 
+/* Online verify marked blocks on both, the data the same (rule 44). */
+TEST(blocks_verify_marked_go_from_the_primary)
+{
+	struct disk a, b;
+	int rule;
+
+	disk_init(&a, 1);
+	disk_init(&b, 2);
+	halo_gen_force(a.s.gen, fresh());
+	sync_done(&a, &b);
+	EXPECT_EQ(HALO_GEN_NONE, VERDICT(&a, &b));
+	a.s.changes = b.s.changes = 1;
+	/* two secondaries: the lower id */
+	EXPECT_EQ(HALO_GEN_BITMAP_SOURCE, VERDICT(&a, &b));
+	halo_gen_compare(&a.s, &b.s, &rule);
+	EXPECT_EQ(44, rule);
+	/* the primary, whichever id it has */
+	b.s.primary = true;
+	EXPECT_EQ(HALO_GEN_BITMAP_TARGET, VERDICT(&a, &b));
+	/* marked on one side only: the same */
+	a.s.changes = 0;
+	EXPECT_EQ(HALO_GEN_BITMAP_TARGET, VERDICT(&a, &b));
+	b.s.changes = 0;
+	a.s.changes = 5;
+	EXPECT_EQ(HALO_GEN_BITMAP_TARGET, VERDICT(&a, &b));
+	/* a crashed primary still decides first (rule 41) */
+	b.s.primary = false;
+	b.s.crashed_primary = true;
+	EXPECT_EQ(HALO_GEN_BITMAP_TARGET, VERDICT(&a, &b));
+}
+
 /* Every pair of small generation sets gets mirrored verdicts. */
 TEST(every_pair_is_decided_the_same_from_both_sides)
 {
@@ -224,6 +255,9 @@ TEST(every_pair_is_decided_the_same_from_both_sides)
 				b.s.gen[k] = vals[x % 4];
 			a.s.crashed_primary = j & 1;
 			b.s.crashed_primary = j & 2;
+			VERDICT(&a, &b);
+			a.s.changes = j;
+			b.s.primary = j & 1;
 			VERDICT(&a, &b);
 		}
 	}

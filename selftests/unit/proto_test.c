@@ -344,4 +344,93 @@ TEST(resync_frames)
 	EXPECT_STREQ("bitmap", halo_p_type_name(HALO_P_BITMAP));
 }
 
+TEST(verify_frames)
+{
+	u8 buf[HALO_P_OV_REQ_MAX], rbuf[HALO_P_OV_REPLY_LEN];
+	struct halo_p_ov_req q = { .blk = 100, .n = 64, .alg = HALO_BLK_VERIFY_ALG_SHA256 }, q2;
+	struct halo_p_ov_reply r = { .blk = 100, .n = 3, .mask = 5 }, r2;
+	const char *why = NULL;
+	u32 len = HALO_P_OV_REQ_HDR + 64 * 32;
+
+	EXPECT_EQ(4, halo_p_ov_digest_len(HALO_BLK_VERIFY_ALG_CRC32C));
+	EXPECT_EQ(32, halo_p_ov_digest_len(HALO_BLK_VERIFY_ALG_SHA256));
+	EXPECT_EQ(0, halo_p_ov_digest_len(0));
+	EXPECT_EQ(0, halo_p_ov_digest_len(3));
+	EXPECT_EQ(HALO_P_OV_REQ_MAX, len);
+
+	memset(buf, 0xab, sizeof(buf));
+	halo_p_ov_req_encode(&q, buf);
+	ASSERT_EQ(0, halo_p_ov_req_decode(buf, len, 164, &q2, &why));
+	EXPECT_EQ(100, q2.blk);
+	EXPECT_EQ(64, q2.n);
+	EXPECT_EQ(HALO_BLK_VERIFY_ALG_SHA256, q2.alg);
+	EXPECT_EQ(buf + HALO_P_OV_REQ_HDR, q2.digests);
+	/* past the end, the wrong length for its checksums, too short */
+	EXPECT_EQ(-EPROTO, halo_p_ov_req_decode(buf, len, 163, &q2, &why));
+	EXPECT_STREQ("ov-request past the end of the device", why);
+	EXPECT_EQ(-EPROTO, halo_p_ov_req_decode(buf, len - 1, 164, &q2, &why));
+	EXPECT_STREQ("ov-request of the wrong length", why);
+	EXPECT_EQ(-EPROTO, halo_p_ov_req_decode(buf, HALO_P_OV_REQ_HDR - 1, 164, &q2, &why));
+	EXPECT_STREQ("ov-request too short", why);
+	/* crc32c: 4 bytes each */
+	q.alg = HALO_BLK_VERIFY_ALG_CRC32C;
+	halo_p_ov_req_encode(&q, buf);
+	EXPECT_EQ(0, halo_p_ov_req_decode(buf, HALO_P_OV_REQ_HDR + 64 * 4, 164, &q2, &why));
+	EXPECT_EQ(-EPROTO, halo_p_ov_req_decode(buf, len, 164, &q2, &why));
+	/* an unknown checksum, none or too many blocks, reserved bytes */
+	q.alg = 3;
+	halo_p_ov_req_encode(&q, buf);
+	EXPECT_EQ(-EPROTO, halo_p_ov_req_decode(buf, len, 164, &q2, &why));
+	EXPECT_STREQ("ov-request with an unknown checksum", why);
+	q.alg = HALO_BLK_VERIFY_ALG_CRC32C;
+	q.n = 0;
+	halo_p_ov_req_encode(&q, buf);
+	EXPECT_EQ(-EPROTO, halo_p_ov_req_decode(buf, HALO_P_OV_REQ_HDR, 164, &q2, &why));
+	EXPECT_STREQ("ov-request of no blocks or too many", why);
+	q.n = 65;
+	halo_p_ov_req_encode(&q, buf);
+	EXPECT_EQ(-EPROTO, halo_p_ov_req_decode(buf, HALO_P_OV_REQ_HDR + 65 * 4, 1000,
+						&q2, &why));
+	EXPECT_STREQ("ov-request of no blocks or too many", why);
+	q.n = 1;
+	halo_p_ov_req_encode(&q, buf);
+	buf[13] = 1;
+	EXPECT_EQ(-EPROTO, halo_p_ov_req_decode(buf, HALO_P_OV_REQ_HDR + 4, 164, &q2, &why));
+	EXPECT_STREQ("ov-request with reserved bytes set", why);
+
+	halo_p_ov_reply_encode(&r, rbuf);
+	ASSERT_EQ(0, halo_p_ov_reply_decode(rbuf, sizeof(rbuf), 103, &r2, &why));
+	EXPECT_EQ(100, r2.blk);
+	EXPECT_EQ(3, r2.n);
+	EXPECT_EQ(5, r2.mask);
+	EXPECT_EQ(0, r2.error);
+	EXPECT_EQ(-EPROTO, halo_p_ov_reply_decode(rbuf, sizeof(rbuf), 102, &r2, &why));
+	EXPECT_STREQ("ov-reply of a range the device does not have", why);
+	EXPECT_EQ(-EPROTO, halo_p_ov_reply_decode(rbuf, sizeof(rbuf) + 1, 103, &r2, &why));
+	EXPECT_STREQ("ov-reply of the wrong length", why);
+	/* a mark past the range, an error with marks, an impossible error */
+	r.mask = 8;
+	halo_p_ov_reply_encode(&r, rbuf);
+	EXPECT_EQ(-EPROTO, halo_p_ov_reply_decode(rbuf, sizeof(rbuf), 103, &r2, &why));
+	EXPECT_STREQ("ov-reply marking blocks past its range", why);
+	r.mask = 1;
+	r.error = -5;
+	halo_p_ov_reply_encode(&r, rbuf);
+	EXPECT_EQ(-EPROTO, halo_p_ov_reply_decode(rbuf, sizeof(rbuf), 103, &r2, &why));
+	EXPECT_STREQ("ov-reply with an impossible error", why);
+	r.mask = 0;
+	halo_p_ov_reply_encode(&r, rbuf);
+	EXPECT_EQ(0, halo_p_ov_reply_decode(rbuf, sizeof(rbuf), 103, &r2, &why));
+	EXPECT_EQ(-5, r2.error);
+	/* all 64 marks of a full range */
+	r.n = 64;
+	r.error = 0;
+	r.mask = ~0ULL;
+	halo_p_ov_reply_encode(&r, rbuf);
+	EXPECT_EQ(0, halo_p_ov_reply_decode(rbuf, sizeof(rbuf), 164, &r2, &why));
+	EXPECT_EQ(~0ULL, r2.mask);
+	EXPECT_STREQ("ov-request", halo_p_type_name(HALO_P_OV_REQUEST));
+	EXPECT_STREQ("ov-reply", halo_p_type_name(HALO_P_OV_REPLY));
+}
+
 TEST_HARNESS_MAIN

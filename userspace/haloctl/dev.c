@@ -25,6 +25,8 @@ static void dev_usage(FILE *f)
 		"                           [discard-my-data] [OPTION VALUE]...\n"
 		"       haloctl dev set NAME OPTION VALUE [OPTION VALUE]...\n"
 		"       haloctl dev disconnect NAME\n"
+		"       haloctl dev verify NAME [alg crc32c|sha256]\n"
+		"       haloctl dev verify NAME stop\n"
 		"       haloctl dev show [NAME]\n"
 		"       haloctl dev help\n"
 		"\n"
@@ -63,6 +65,12 @@ static void dev_usage(FILE *f)
 		"  after-sb-2pri POLICY: with two: disconnect (the only one).\n"
 		"  Both nodes must set the same policies.\n"
 		"disconnect: close the connection or stop trying (StandAlone).\n"
+		"verify: compare every block with the peer's by checksum (crc32c, the\n"
+		"  default, or sha256) while the device is in use; on the primary if\n"
+		"  there is one. Returns at once; dev show tells progress and the bytes\n"
+		"  found to differ, which are marked out of sync on both nodes: the\n"
+		"  next resync (dev disconnect, dev connect) sends them from the\n"
+		"  primary, or between two secondaries from the lower node id.\n"
 		"show: role, disk state, connection, peer, out-of-sync bytes, size.\n"
 		"  With -j: one device's object, or {\"devices\": [...]} for all.\n",
 		HALO_BLK_MAX_MINOR, HALO_BLK_PORT);
@@ -132,6 +140,27 @@ struct nla_policy dev_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	[HALO_BLK_A_DEV_AFTER_SB_2PRI] = { .type = NLA_U32 },
 	[HALO_BLK_A_DEV_DISCARD_MY_DATA] = { .type = NLA_FLAG },
 	[HALO_BLK_A_DEV_SPLIT_BRAIN] = { .type = NLA_NESTED },
+	[HALO_BLK_A_DEV_VERIFY] = { .type = NLA_NESTED },
+};
+
+static struct nla_policy ov_policy[HALO_BLK_A_VERIFY_MAX + 1] = {
+	[HALO_BLK_A_VERIFY_STATE] = { .type = NLA_U32 },
+	[HALO_BLK_A_VERIFY_ALG] = { .type = NLA_U32 },
+	[HALO_BLK_A_VERIFY_POSITION] = { .type = NLA_U64 },
+	[HALO_BLK_A_VERIFY_TOTAL] = { .type = NLA_U64 },
+	[HALO_BLK_A_VERIFY_OUT_OF_SYNC] = { .type = NLA_U64 },
+	[HALO_BLK_A_VERIFY_REASON] = { .type = NLA_STRING },
+};
+
+static const char *const verify_alg_names[] = {
+	[HALO_BLK_VERIFY_ALG_CRC32C] = "crc32c",
+	[HALO_BLK_VERIFY_ALG_SHA256] = "sha256",
+};
+
+static const char *const verify_state_names[] = {
+	[HALO_BLK_VERIFY_STATE_RUNNING] = "running",
+	[HALO_BLK_VERIFY_STATE_DONE] = "done",
+	[HALO_BLK_VERIFY_STATE_STOPPED] = "stopped",
 };
 
 static struct nla_policy sb_policy[HALO_BLK_A_SPLIT_BRAIN_MAX + 1] = {
@@ -176,6 +205,32 @@ int print_split_brain(struct nlattr *nest)
 	print_u64("survivor", survivor ? " kept node %" PRIu64 "'s data" : NULL, survivor);
 	if (!survivor)
 		print_text(" left StandAlone");
+	print_close_object();
+	return 0;
+}
+
+/* The verify nest of a dev-get reply or event; -EINVAL if malformed. */
+static int print_verify(struct nlattr *nest)
+{
+	struct nlattr *ov[HALO_BLK_A_VERIFY_MAX + 1];
+
+	if (nla_parse_nested(ov, HALO_BLK_A_VERIFY_MAX, nest, ov_policy) < 0 ||
+	    !ov[HALO_BLK_A_VERIFY_STATE] || !ov[HALO_BLK_A_VERIFY_ALG] ||
+	    !ov[HALO_BLK_A_VERIFY_POSITION] || !ov[HALO_BLK_A_VERIFY_TOTAL] ||
+	    !ov[HALO_BLK_A_VERIFY_OUT_OF_SYNC])
+		return -EINVAL;
+	print_open_object("verify");
+	print_string("state", "verify %s",
+		     NAME_OF(verify_state_names, nla_get_u32(ov[HALO_BLK_A_VERIFY_STATE])));
+	print_string("alg", " (%s):",
+		     NAME_OF(verify_alg_names, nla_get_u32(ov[HALO_BLK_A_VERIFY_ALG])));
+	print_u64("position", " %" PRIu64, nla_get_u64(ov[HALO_BLK_A_VERIFY_POSITION]));
+	print_u64("total", " of %" PRIu64 " bytes compared,",
+		  nla_get_u64(ov[HALO_BLK_A_VERIFY_TOTAL]));
+	print_u64("out-of-sync", " %" PRIu64 " found out of sync",
+		  nla_get_u64(ov[HALO_BLK_A_VERIFY_OUT_OF_SYNC]));
+	if (ov[HALO_BLK_A_VERIFY_REASON])
+		print_string("reason", " (%s)", nla_get_string(ov[HALO_BLK_A_VERIFY_REASON]));
 	print_close_object();
 	return 0;
 }
@@ -312,6 +367,13 @@ static int print_dev(struct nl_msg *msg, bool one_line)
 			return -EINVAL;
 		}
 	}
+	if (tb[HALO_BLK_A_DEV_VERIFY]) {
+		print_text("\n    ");
+		if (print_verify(tb[HALO_BLK_A_DEV_VERIFY])) {
+			errorf("malformed reply from the kernel");
+			return -EINVAL;
+		}
+	}
 	if (tb[HALO_BLK_A_DEV_UUID] && nla_len(tb[HALO_BLK_A_DEV_UUID]) == 16) {
 		u = nla_data(tb[HALO_BLK_A_DEV_UUID]);
 		for (i = 0; i < 16; i++)
@@ -371,6 +433,8 @@ struct dev_attrs {
 	uint32_t after_sb[3];
 	bool has_minor, force, two_primaries, has_max_rate, has_min_rate;
 	bool has_after_sb[3], discard_my_data;
+	uint32_t verify_alg;	/* 0: none given */
+	bool verify_stop;
 };
 
 /* One request naming a device (or none: a dump); @cb prints replies. */
@@ -406,7 +470,9 @@ static int dev_request(uint8_t cmd, int flags, const char *name,
 	     nla_put_u32(msg, HALO_BLK_A_DEV_AFTER_SB_1PRI, a->after_sb[1]) < 0) ||
 	    (a->has_after_sb[2] &&
 	     nla_put_u32(msg, HALO_BLK_A_DEV_AFTER_SB_2PRI, a->after_sb[2]) < 0) ||
-	    (a->discard_my_data && nla_put_flag(msg, HALO_BLK_A_DEV_DISCARD_MY_DATA) < 0)) {
+	    (a->discard_my_data && nla_put_flag(msg, HALO_BLK_A_DEV_DISCARD_MY_DATA) < 0) ||
+	    (a->verify_alg && nla_put_u32(msg, HALO_BLK_A_DEV_VERIFY_ALG, a->verify_alg) < 0) ||
+	    (a->verify_stop && nla_put_flag(msg, HALO_BLK_A_DEV_VERIFY_STOP) < 0)) {
 		nlmsg_free(msg);
 		halo_nl_close(&nl);
 		errorf("out of memory");
@@ -638,6 +704,36 @@ static int dev_set(int argc, char **argv)
 	return dev_request(HALO_BLK_CMD_DEV_SET, 0, name, &a, NULL);
 }
 
+/* dev verify NAME [alg crc32c|sha256], dev verify NAME stop */
+static int dev_verify(int argc, char **argv)
+{
+	const char *name = dev_name_arg("verify", argc, argv);
+	struct dev_attrs a = {};
+
+	if (!name)
+		return 1;
+	if (argc == 2 && matches(argv[1], "stop")) {
+		a.verify_stop = true;
+	} else if (argc == 3 && matches(argv[1], "alg")) {
+		if (!strcmp(argv[2], "crc32c")) {
+			a.verify_alg = HALO_BLK_VERIFY_ALG_CRC32C;
+		} else if (!strcmp(argv[2], "sha256")) {
+			a.verify_alg = HALO_BLK_VERIFY_ALG_SHA256;
+		} else {
+			errorf("invalid verify alg \"%s\" (use crc32c or sha256)", argv[2]);
+			return 1;
+		}
+	} else if (argc == 2 && matches(argv[1], "alg")) {
+		errorf("\"alg\" needs a value (crc32c or sha256)");
+		return 1;
+	} else if (argc > 1) {
+		errorf("unknown dev verify argument \"%s\" (use alg crc32c|sha256, or stop)",
+		       argv[1]);
+		return 1;
+	}
+	return dev_request(HALO_BLK_CMD_DEV_VERIFY, 0, name, &a, NULL);
+}
+
 static int dev_show(int argc, char **argv)
 {
 	if (argc > 1) {
@@ -674,7 +770,9 @@ int do_dev(int argc, char **argv)
 	if (matches(argv[0], "disconnect"))
 		return dev_named("disconnect", HALO_BLK_CMD_DEV_DISCONNECT, false,
 				 argc - 1, argv + 1);
-	errorf("unknown dev command \"%s\" (use create/destroy/primary/secondary/connect/set/disconnect/show, or help)",
+	if (matches(argv[0], "verify"))
+		return dev_verify(argc - 1, argv + 1);
+	errorf("unknown dev command \"%s\" (use create/destroy/primary/secondary/connect/set/disconnect/verify/show, or help)",
 	       argv[0]);
 	return 1;
 }

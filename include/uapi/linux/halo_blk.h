@@ -118,6 +118,28 @@ enum halo_blk_after_sb {
 	HALO_BLK_AFTER_SB_DISCARD_SECONDARY,
 };
 
+/**
+ * enum halo_blk_verify_alg - The checksum online verify compares blocks by.
+ * @HALO_BLK_VERIFY_ALG_CRC32C: CRC32C of each 4 KiB block (the default).
+ * @HALO_BLK_VERIFY_ALG_SHA256: SHA-256 of each 4 KiB block.
+ */
+enum halo_blk_verify_alg {
+	HALO_BLK_VERIFY_ALG_CRC32C = 1,
+	HALO_BLK_VERIFY_ALG_SHA256,
+};
+
+/**
+ * enum halo_blk_verify_state - Where the device's last online verify is.
+ * @HALO_BLK_VERIFY_STATE_DONE: Every block was compared.
+ * @HALO_BLK_VERIFY_STATE_STOPPED: Ended before the last block: dev-verify
+ *   verify-stop, or the connection went (the reason says which).
+ */
+enum halo_blk_verify_state {
+	HALO_BLK_VERIFY_STATE_RUNNING = 1,
+	HALO_BLK_VERIFY_STATE_DONE,
+	HALO_BLK_VERIFY_STATE_STOPPED,
+};
+
 enum {
 	HALO_BLK_A_DEV_PAD = 1,
 	HALO_BLK_A_DEV_NAME,
@@ -152,6 +174,9 @@ enum {
 	HALO_BLK_A_DEV_AFTER_SB_2PRI,
 	HALO_BLK_A_DEV_DISCARD_MY_DATA,
 	HALO_BLK_A_DEV_SPLIT_BRAIN,
+	HALO_BLK_A_DEV_VERIFY_ALG,
+	HALO_BLK_A_DEV_VERIFY_STOP,
+	HALO_BLK_A_DEV_VERIFY,
 
 	__HALO_BLK_A_DEV_MAX,
 	HALO_BLK_A_DEV_MAX = (__HALO_BLK_A_DEV_MAX - 1)
@@ -170,6 +195,19 @@ enum {
 };
 
 enum {
+	HALO_BLK_A_VERIFY_PAD = 1,
+	HALO_BLK_A_VERIFY_STATE,
+	HALO_BLK_A_VERIFY_ALG,
+	HALO_BLK_A_VERIFY_POSITION,
+	HALO_BLK_A_VERIFY_TOTAL,
+	HALO_BLK_A_VERIFY_OUT_OF_SYNC,
+	HALO_BLK_A_VERIFY_REASON,
+
+	__HALO_BLK_A_VERIFY_MAX,
+	HALO_BLK_A_VERIFY_MAX = (__HALO_BLK_A_VERIFY_MAX - 1)
+};
+
+enum {
 	HALO_BLK_CMD_DEV_CREATE = 1,
 	HALO_BLK_CMD_DEV_DESTROY,
 	HALO_BLK_CMD_DEV_GET,
@@ -181,6 +219,7 @@ enum {
 	HALO_BLK_CMD_DEV_DISCONNECT,
 	HALO_BLK_CMD_DEV_SET,
 	HALO_BLK_CMD_DEV_SPLIT_BRAIN_NTF,
+	HALO_BLK_CMD_DEV_VERIFY,
 
 	__HALO_BLK_CMD_MAX,
 	HALO_BLK_CMD_MAX = (__HALO_BLK_CMD_MAX - 1)
