@@ -432,7 +432,8 @@ void halo_blk_conn_net_exit(void)
 
 /*
  * A peer that leaves the cluster's view counts as disconnected at once,
- * without waiting for TCP or a ping; none is connected to outside it.
+ * without waiting for TCP or a ping; none is connected to outside it. A
+ * change of quorum takes on-no-quorum's verdict again (quorum.c).
  * halo's notifier runs with the instance locked: the devices are looked
  * at from a work item.
  */
@@ -456,8 +457,12 @@ static void halo_blk_view_work_fn(struct work_struct *work)
 	struct halo_blk_dev *dev;
 
 	mutex_lock(&halo_blk_lock);
-	list_for_each_entry(dev, &halo_blk_devs, list)
+	list_for_each_entry(dev, &halo_blk_devs, list) {
 		halo_blk_view_check(dev);
+		mutex_lock(&dev->lock);
+		halo_blk_noq_update(dev);
+		mutex_unlock(&dev->lock);
+	}
 	mutex_unlock(&halo_blk_lock);
 }
 
@@ -466,7 +471,8 @@ static DECLARE_WORK(halo_blk_view_work, halo_blk_view_work_fn);
 static int halo_blk_view_event(struct notifier_block *nb, unsigned long event,
 			       void *data)
 {
-	if (event == HALO_EVENT_VIEW || event == HALO_EVENT_CONFIG)
+	if (event == HALO_EVENT_VIEW || event == HALO_EVENT_CONFIG ||
+	    event == HALO_EVENT_QUORUM || event == HALO_EVENT_DESTROY)
 		schedule_work(&halo_blk_view_work);
 	return NOTIFY_DONE;
 }

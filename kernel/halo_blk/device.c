@@ -151,6 +151,9 @@ static blk_status_t halo_blk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	if (op_is_write(req_op(rq)) &&
 	    READ_ONCE(dev->role) != HALO_BLK_ROLE_PRIMARY)
 		return BLK_STS_IOERR;
+	/* a primary without quorum under io-error (suspend-io: not called) */
+	if (unlikely(READ_ONCE(dev->noq_lost)))
+		return BLK_STS_IOERR;
 
 	blk_mq_start_request(rq);
 	/* application I/O: a resync holds back (resync.c, "The rate") */
@@ -716,6 +719,7 @@ int halo_blk_dev_create(struct net *net, const struct halo_blk_create *cr,
 	list_add_tail(&dev->list, &halo_blk_devs);
 	kfree(view);
 	mutex_lock(&dev->lock);
+	dev->quorate = halo_quorate(dev->net) == 1;
 	halo_blk_nl_notify(dev);
 	mutex_unlock(&dev->lock);
 	return 0;
@@ -737,6 +741,10 @@ static void halo_blk_dev_remove(struct halo_blk_dev *dev)
 	lockdep_assert_held(&halo_blk_lock);
 	halo_blk_disconnect(dev);
 	list_del(&dev->list);
+	/* I/O held for quorum fails: nobody is left to wait for */
+	mutex_lock(&dev->lock);
+	halo_blk_noq_release(dev);
+	mutex_unlock(&dev->lock);
 	del_gendisk(dev->gd);	/* waits for I/O; later opens and I/O fail */
 	/* what the peer lacks, for the next attach */
 	halo_blk_bm_write(dev);
@@ -811,6 +819,13 @@ int halo_blk_dev_primary(struct halo_blk_dev *dev, bool force,
 			goto out;
 		}
 	}
+	if (dev->on_no_quorum != HALO_BLK_ON_NO_QUORUM_OFF &&
+	    halo_quorate(dev->net) != 1) {
+		NL_SET_ERR_MSG(extack,
+			       "this node's cluster instance is not quorate (on-no-quorum): no promotion");
+		ret = -EAGAIN;
+		goto out;
+	}
 	sb = dev->sb;
 	if (dev->disk_state != HALO_BLK_DISK_STATE_UPTODATE) {
 		if (!force) {
@@ -839,6 +854,7 @@ int halo_blk_dev_primary(struct halo_blk_dev *dev, bool force,
 	dev->promoted_alone = forced || !halo_blk_conn_up(dev->conn.state);
 	WRITE_ONCE(dev->role, HALO_BLK_ROLE_PRIMARY);
 	set_disk_ro(dev->gd, false);
+	halo_blk_noq_update(dev);
 	halo_blk_repl_state(dev);
 	/*
 	 * The peer must learn the new generation, and sync from it: the
@@ -872,6 +888,7 @@ int halo_blk_dev_secondary(struct halo_blk_dev *dev,
 	}
 	WRITE_ONCE(dev->role, HALO_BLK_ROLE_SECONDARY);
 	set_disk_ro(dev->gd, true);
+	halo_blk_noq_update(dev);
 	/* every write was completed before the last close: make them durable */
 	ret = blkdev_issue_flush(dev->disk.bdev);
 	/* and what the peer lacks of them: a secondary's bitmap is exact */

@@ -70,6 +70,14 @@ struct halo_blk_dev {
 	bool alone;
 	/* promoted while not connected: a split brain's younger primary */
 	bool promoted_alone;
+	/*
+	 * Quorum (quorum.c): the policy and the verdict READ_ONCE in
+	 * queue_rq; quiesced: the queue is held (suspend-io).
+	 */
+	u8 on_no_quorum;	/* enum halo_blk_on_no_quorum */
+	bool quorate;		/* the instance's, at the last update */
+	bool noq_lost;		/* primary, a policy, and no quorum */
+	bool noq_quiesced;
 	struct halo_blk_conn conn;
 };
 
@@ -175,6 +183,10 @@ int halo_blk_rs_ack(struct halo_blk_dev *dev, const struct halo_p_ack *a);
 int halo_blk_rs_done(struct halo_blk_dev *dev, const u64 *source);
 void halo_blk_rs_written(struct halo_blk_dev *dev, u32 bytes);
 void halo_blk_rs_redirty(struct halo_blk_dev *dev, u64 start, u64 end);
+
+/* quorum.c */
+void halo_blk_noq_update(struct halo_blk_dev *dev);
+void halo_blk_noq_release(struct halo_blk_dev *dev);
 
 /* verify.c */
 int halo_blk_ov_start(struct halo_blk_dev *dev, u8 alg,

@@ -47,7 +47,15 @@ atomic_t halo_extack_next;
 	[HALO_BLK_A_DEV_RESYNC_SENT] = HALO_BLK_READ_ONLY("resync-sent"), \
 	[HALO_BLK_A_DEV_RESYNC_RECEIVED] = HALO_BLK_READ_ONLY("resync-received"), \
 	[HALO_BLK_A_DEV_SPLIT_BRAIN] = HALO_BLK_READ_ONLY("split-brain"), \
-	[HALO_BLK_A_DEV_VERIFY] = HALO_BLK_READ_ONLY("verify")
+	[HALO_BLK_A_DEV_VERIFY] = HALO_BLK_READ_ONLY("verify"),	\
+	[HALO_BLK_A_DEV_QUORATE] = HALO_BLK_READ_ONLY("quorate"),	\
+	[HALO_BLK_A_DEV_IO_SUSPENDED] = HALO_BLK_READ_ONLY("io-suspended")
+
+/* what only dev-set sets */
+#define HALO_BLK_NOT_SET						\
+	[HALO_BLK_A_DEV_ON_NO_QUORUM] = {				\
+		.type = NLA_REJECT,					\
+		.reject_message = "on-no-quorum is for dev-set" }
 
 /* what only dev-verify takes */
 #define HALO_BLK_NOT_VERIFY						\
@@ -108,6 +116,7 @@ atomic_t halo_extack_next;
 
 static const struct nla_policy halo_blk_create_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	HALO_BLK_DEV_READ_ONLY,
+	HALO_BLK_NOT_SET,
 	HALO_BLK_NOT_VERIFY,
 	HALO_BLK_NOT_CONNECT,
 	HALO_BLK_NOT_PRIMARY,
@@ -119,6 +128,7 @@ static const struct nla_policy halo_blk_create_policy[HALO_BLK_A_DEV_MAX + 1] = 
 
 static const struct nla_policy halo_blk_name_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	HALO_BLK_DEV_READ_ONLY,
+	HALO_BLK_NOT_SET,
 	HALO_BLK_NOT_VERIFY,
 	HALO_BLK_NOT_CONNECT,
 	HALO_BLK_NOT_CREATE,
@@ -128,6 +138,7 @@ static const struct nla_policy halo_blk_name_policy[HALO_BLK_A_DEV_MAX + 1] = {
 
 static const struct nla_policy halo_blk_primary_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	HALO_BLK_DEV_READ_ONLY,
+	HALO_BLK_NOT_SET,
 	HALO_BLK_NOT_VERIFY,
 	HALO_BLK_NOT_CONNECT,
 	HALO_BLK_NOT_CREATE,
@@ -137,6 +148,7 @@ static const struct nla_policy halo_blk_primary_policy[HALO_BLK_A_DEV_MAX + 1] =
 
 static const struct nla_policy halo_blk_connect_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	HALO_BLK_DEV_READ_ONLY,
+	HALO_BLK_NOT_SET,
 	HALO_BLK_NOT_VERIFY,
 	HALO_BLK_NOT_CREATE,
 	HALO_BLK_NOT_PRIMARY,
@@ -157,10 +169,12 @@ static const struct nla_policy halo_blk_set_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	HALO_BLK_CONNECT_ONLY,
 	[HALO_BLK_A_DEV_NAME] = HALO_BLK_NAME_POLICY,
 	HALO_BLK_OPTS,
+	[HALO_BLK_A_DEV_ON_NO_QUORUM] = NLA_POLICY_MAX(NLA_U32, HALO_BLK_ON_NO_QUORUM_IO_ERROR),
 };
 
 static const struct nla_policy halo_blk_verify_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	HALO_BLK_DEV_READ_ONLY,
+	HALO_BLK_NOT_SET,
 	HALO_BLK_NOT_CONNECT,
 	HALO_BLK_NOT_CREATE,
 	HALO_BLK_NOT_PRIMARY,
@@ -264,6 +278,9 @@ static int halo_blk_nl_put_dev(struct sk_buff *skb, struct halo_blk_dev *dev)
 	      (conn->discard_my_data &&
 	       nla_put_flag(skb, HALO_BLK_A_DEV_DISCARD_MY_DATA)) ||
 	      halo_blk_nl_put_sb(skb, conn) || halo_blk_nl_put_ov(skb, dev) ||
+	      nla_put_u32(skb, HALO_BLK_A_DEV_ON_NO_QUORUM, dev->on_no_quorum) ||
+	      (dev->quorate && nla_put_flag(skb, HALO_BLK_A_DEV_QUORATE)) ||
+	      (dev->noq_quiesced && nla_put_flag(skb, HALO_BLK_A_DEV_IO_SUSPENDED)) ||
 	      (conn->rs_total &&
 	       nla_put_u64_64bit(skb, HALO_BLK_A_DEV_RESYNC_RATE,
 				 halo_blk_rs_rate(dev), HALO_BLK_A_DEV_PAD)) ||
@@ -482,6 +499,15 @@ static int halo_blk_nl_connect_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
+static bool halo_blk_nl_has_conn_opts(struct genl_info *info)
+{
+	struct nlattr **a = info->attrs;
+
+	return a[HALO_BLK_A_DEV_RESYNC_MAX_RATE] || a[HALO_BLK_A_DEV_RESYNC_MIN_RATE] ||
+	       a[HALO_BLK_A_DEV_AFTER_SB_0PRI] || a[HALO_BLK_A_DEV_AFTER_SB_1PRI] ||
+	       a[HALO_BLK_A_DEV_AFTER_SB_2PRI];
+}
+
 static int halo_blk_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct halo_blk_dev *dev = halo_blk_nl_lock_dev(info);
@@ -493,6 +519,14 @@ static int halo_blk_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 		return info->attrs[HALO_BLK_A_DEV_NAME] ? -ENOENT : -EINVAL;
 	conn = &dev->conn;
 	mutex_lock(&dev->lock);
+	if (info->attrs[HALO_BLK_A_DEV_ON_NO_QUORUM]) {
+		dev->on_no_quorum = nla_get_u32(info->attrs[HALO_BLK_A_DEV_ON_NO_QUORUM]);
+		/* held I/O goes on, or fails, at once */
+		halo_blk_noq_update(dev);
+		halo_blk_nl_notify(dev);
+		if (!halo_blk_nl_has_conn_opts(info))
+			goto out;
+	}
 	if (!conn->peer_id) {
 		NL_SET_ERR_MSG(info->extack,
 			       "the device was never connected: dev-connect sets its options");

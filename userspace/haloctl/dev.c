@@ -50,7 +50,11 @@ static void dev_usage(FILE *f)
 		"  changes are thrown away and it resyncs from the peer (not on a\n"
 		"  primary; used by one connection).\n"
 		"set: change OPTIONs of a device that was connected: the rates at once,\n"
-		"  the after-sb policies at the next handshake.\n"
+		"  the after-sb policies at the next handshake; and, of any device,\n"
+		"  on-no-quorum off|suspend-io|io-error: what a primary does while\n"
+		"  this node's cluster instance is not quorate: nothing (off, the\n"
+		"  default), hold I/O until quorum is back, or fail it; with either,\n"
+		"  promotion without quorum is refused. Takes effect at once.\n"
 		"OPTIONs:\n"
 		"  resync-max-rate RATE: a resync from this node never goes faster; 0\n"
 		"  (the default): as fast as the link and the disks go.\n"
@@ -141,6 +145,15 @@ struct nla_policy dev_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	[HALO_BLK_A_DEV_DISCARD_MY_DATA] = { .type = NLA_FLAG },
 	[HALO_BLK_A_DEV_SPLIT_BRAIN] = { .type = NLA_NESTED },
 	[HALO_BLK_A_DEV_VERIFY] = { .type = NLA_NESTED },
+	[HALO_BLK_A_DEV_ON_NO_QUORUM] = { .type = NLA_U32 },
+	[HALO_BLK_A_DEV_QUORATE] = { .type = NLA_FLAG },
+	[HALO_BLK_A_DEV_IO_SUSPENDED] = { .type = NLA_FLAG },
+};
+
+static const char *const on_no_quorum_names[] = {
+	[HALO_BLK_ON_NO_QUORUM_OFF] = "off",
+	[HALO_BLK_ON_NO_QUORUM_SUSPEND_IO] = "suspend-io",
+	[HALO_BLK_ON_NO_QUORUM_IO_ERROR] = "io-error",
 };
 
 static struct nla_policy ov_policy[HALO_BLK_A_VERIFY_MAX + 1] = {
@@ -354,6 +367,13 @@ static int print_dev(struct nl_msg *msg, bool one_line)
 		snprintf(fmt, sizeof(fmt), " %s %%s", keys[i]);
 		print_string(keys[i], fmt, NAME_OF(after_sb_names, nla_get_u32(attr)));
 	}
+	if (tb[HALO_BLK_A_DEV_ON_NO_QUORUM])
+		print_string("on-no-quorum", " on-no-quorum %s",
+			     NAME_OF(on_no_quorum_names,
+				     nla_get_u32(tb[HALO_BLK_A_DEV_ON_NO_QUORUM])));
+	print_bool("quorate", " quorate:%s", tb[HALO_BLK_A_DEV_QUORATE]);
+	print_bool("io-suspended", tb[HALO_BLK_A_DEV_IO_SUSPENDED] ? " io-suspended:%s" : NULL,
+		   tb[HALO_BLK_A_DEV_IO_SUSPENDED]);
 	print_bool("discard-my-data",
 		   tb[HALO_BLK_A_DEV_DISCARD_MY_DATA] ? " discard-my-data:%s" : NULL,
 		   tb[HALO_BLK_A_DEV_DISCARD_MY_DATA]);
@@ -434,6 +454,8 @@ struct dev_attrs {
 	bool has_minor, force, two_primaries, has_max_rate, has_min_rate;
 	bool has_after_sb[3], discard_my_data;
 	uint32_t verify_alg;	/* 0: none given */
+	uint32_t on_no_quorum;
+	bool has_on_no_quorum;
 	bool verify_stop;
 };
 
@@ -472,6 +494,8 @@ static int dev_request(uint8_t cmd, int flags, const char *name,
 	     nla_put_u32(msg, HALO_BLK_A_DEV_AFTER_SB_2PRI, a->after_sb[2]) < 0) ||
 	    (a->discard_my_data && nla_put_flag(msg, HALO_BLK_A_DEV_DISCARD_MY_DATA) < 0) ||
 	    (a->verify_alg && nla_put_u32(msg, HALO_BLK_A_DEV_VERIFY_ALG, a->verify_alg) < 0) ||
+	    (a->has_on_no_quorum &&
+	     nla_put_u32(msg, HALO_BLK_A_DEV_ON_NO_QUORUM, a->on_no_quorum) < 0) ||
 	    (a->verify_stop && nla_put_flag(msg, HALO_BLK_A_DEV_VERIFY_STOP) < 0)) {
 		nlmsg_free(msg);
 		halo_nl_close(&nl);
@@ -684,20 +708,39 @@ static int dev_set(int argc, char **argv)
 {
 	const char *name = dev_name_arg("set", argc, argv);
 	struct dev_attrs a = {};
+	uint32_t v;
 	int ret;
 
 	if (!name)
 		return 1;
 	if (argc < 2) {
-		errorf("dev set needs OPTION VALUE (" DEV_OPTIONS ")");
+		errorf("dev set needs OPTION VALUE (" DEV_OPTIONS ", on-no-quorum)");
 		return 1;
 	}
 	for (argc--, argv++; argc > 0; argc -= 2, argv += 2) {
+		if (matches(argv[0], "on-no-quorum")) {
+			if (argc < 2) {
+				errorf("\"on-no-quorum\" needs a value (off, suspend-io or io-error)");
+				return 1;
+			}
+			for (v = 0; v < 3; v++)
+				if (!strcmp(argv[1], on_no_quorum_names[v]))
+					break;
+			if (v == 3) {
+				errorf("invalid on-no-quorum \"%s\" (use off, suspend-io or io-error)",
+				       argv[1]);
+				return 1;
+			}
+			a.on_no_quorum = v;
+			a.has_on_no_quorum = true;
+			continue;
+		}
 		ret = dev_option(argc, argv, &a);
 		if (ret < 0)
 			return 1;
 		if (!ret) {
-			errorf("unknown dev set option \"%s\" (use " DEV_OPTIONS ")", argv[0]);
+			errorf("unknown dev set option \"%s\" (use " DEV_OPTIONS ", on-no-quorum)",
+			       argv[0]);
 			return 1;
 		}
 	}

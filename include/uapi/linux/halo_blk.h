@@ -140,6 +140,24 @@ enum halo_blk_verify_state {
 	HALO_BLK_VERIFY_STATE_STOPPED,
 };
 
+/**
+ * enum halo_blk_on_no_quorum - What a primary does while this node's cluster
+ *   instance is not quorate (DRBD 9's on-no-quorum), so that a minority
+ *   partition never keeps writing.
+ * @HALO_BLK_ON_NO_QUORUM_OFF: Nothing, the default; quorum does not matter to
+ *   the device.
+ * @HALO_BLK_ON_NO_QUORUM_SUSPEND_IO: New I/O waits until the instance is
+ *   quorate again (or the policy changes); promotion is refused without
+ *   quorum.
+ * @HALO_BLK_ON_NO_QUORUM_IO_ERROR: New I/O fails at once with an I/O error;
+ *   promotion is refused without quorum.
+ */
+enum halo_blk_on_no_quorum {
+	HALO_BLK_ON_NO_QUORUM_OFF,
+	HALO_BLK_ON_NO_QUORUM_SUSPEND_IO,
+	HALO_BLK_ON_NO_QUORUM_IO_ERROR,
+};
+
 enum {
 	HALO_BLK_A_DEV_PAD = 1,
 	HALO_BLK_A_DEV_NAME,
@@ -174,6 +192,9 @@ enum {
 	HALO_BLK_A_DEV_AFTER_SB_2PRI,
 	HALO_BLK_A_DEV_DISCARD_MY_DATA,
 	HALO_BLK_A_DEV_SPLIT_BRAIN,
+	HALO_BLK_A_DEV_ON_NO_QUORUM,
+	HALO_BLK_A_DEV_QUORATE,
+	HALO_BLK_A_DEV_IO_SUSPENDED,
 	HALO_BLK_A_DEV_VERIFY_ALG,
 	HALO_BLK_A_DEV_VERIFY_STOP,
 	HALO_BLK_A_DEV_VERIFY,
