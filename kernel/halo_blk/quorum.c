@@ -46,10 +46,14 @@ void halo_blk_noq_update(struct halo_blk_dev *dev)
 				quorate ? "quorate" : "on-no-quorum or role changed");
 	}
 	dev->quorate = quorate;
-	WRITE_ONCE(dev->noq_lost, lost);
+	/*
+	 * queue_rq fails requests while noq_lost: under suspend-io it is
+	 * only set once no request can reach queue_rq any more
+	 */
 	if (hold && !dev->noq_quiesced)
 		blk_mq_quiesce_queue(dev->gd->queue);
-	else if (!hold && dev->noq_quiesced)
+	WRITE_ONCE(dev->noq_lost, lost);
+	if (!hold && dev->noq_quiesced)
 		blk_mq_unquiesce_queue(dev->gd->queue);
 	dev->noq_quiesced = hold;
 	halo_blk_nl_notify(dev);
