@@ -211,7 +211,8 @@ echo "ok: halo_mh: node 3 left: only its flows moved ($to2 to node 2, $to4 to no
 
 # -- standby: node 4, said on node 2, while a request is open at node 4 --
 slow_src=$(awk '$2 == "4" { print $1; exit }' "$dir/mh81")
-LB_PATH=/slow LB_TIMEOUT=60 ip netns exec "$client" \
+# it waits as long as the steps below take (minutes on the debug kernel)
+LB_PATH=/slow LB_TIMEOUT=900 ip netns exec "$client" \
 	python3 "$here/lb_http.py" get $vip 81 1 "$slow_src" >"$dir/slow" &
 slow=$!
 open_at_4()

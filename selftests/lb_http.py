@@ -5,7 +5,7 @@
 #
 #   lb_http.py serve ADDR PORT NAME      answer every request with NAME
 #                                        (GET /slow: once the file named by
-#                                        LB_RELEASE exists, at most 120 s)
+#                                        LB_RELEASE exists, at most 900 s)
 #   lb_http.py get VIP PORT N [SRC...]   N requests (from each SRC address
 #                                        in turn, if given, else from any);
 #                                        prints one line per request:
@@ -25,7 +25,7 @@ def serve(addr, port, name):
     class Handler(socketserver.StreamRequestHandler):
         def handle(self):
             if self.rfile.readline().split()[1:2] == [b"/slow"]:
-                for _ in range(1200):
+                for _ in range(9000):
                     if os.path.exists(os.environ.get("LB_RELEASE", "/")):
                         break
                     time.sleep(0.1)
