@@ -35,6 +35,7 @@ typedef __s64 s64;
 #define BIT_ULL(nr) (1ULL << (nr))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define fallthrough __attribute__((__fallthrough__))
+#define U32_MAX ((u32)~0U)
 
 #define HALO_PURE_BE(bits)						\
 static inline u##bits get_unaligned_be##bits(const void *p)		\

@@ -10,8 +10,9 @@
  * What is on disk may lag what is in memory; a crash loses the lag:
  *
  * - a bit set in memory only: the write it marks was made by a primary,
- *   and a primary that crashed has every bit set at the next attach (the
- *   activity log that would name only its hot extents is not kept yet);
+ *   in an extent of its activity log (al_io.c: an extent leaves the log
+ *   only once the bitmap is written back), which a primary that crashed
+ *   adds to its bitmap at the next attach;
  * - a bit cleared in memory only: the block is synced again. Harmless.
  *
  * So it is written back where that matters: when a resync starts (the
@@ -35,7 +36,8 @@ int halo_blk_bm_alloc(struct halo_blk_dev *dev)
 	w = kvcalloc(halo_bm_words(nbits), sizeof(u64), GFP_KERNEL);
 	dirty = kvcalloc(halo_bm_dirty_words(nbits), sizeof(u64), GFP_KERNEL);
 	dev->bm_page = alloc_page(GFP_KERNEL);
-	if (!w || !dirty || !dev->bm_page) {
+	dev->al_page = alloc_page(GFP_KERNEL);
+	if (!w || !dirty || !dev->bm_page || !dev->al_page) {
 		kvfree(w);
 		kvfree(dirty);
 		return -ENOMEM;
@@ -50,6 +52,8 @@ void halo_blk_bm_free(struct halo_blk_dev *dev)
 	kvfree(dev->bm.dirty);
 	if (dev->bm_page)
 		__free_page(dev->bm_page);
+	if (dev->al_page)
+		__free_page(dev->al_page);
 }
 
 static int halo_blk_bm_io(struct halo_blk_dev *dev, u64 k, blk_opf_t opf)
@@ -68,21 +72,23 @@ static int halo_blk_bm_io(struct halo_blk_dev *dev, u64 k, blk_opf_t opf)
 }
 
 /*
- * At attach: the bitmap as the metadata holds it. A crashed primary's may
- * lack bits of its last writes, and a full sync pending means every bit:
- * both set every bit.
+ * At attach: the bitmap as the metadata holds it. A full sync pending
+ * means every bit. A crashed primary's may lack bits of its last writes:
+ * its activity log's extents are added (al_io.c), and written back at
+ * once, for a crash before the next write-back.
  */
 int halo_blk_bm_read(struct halo_blk_dev *dev, const char **why)
 {
+	bool crashed = dev->sb.flags & HALO_MD_F_PRIMARY;
 	struct halo_bm *bm = &dev->bm;
 	u64 k;
 	int ret;
 
-	if (dev->sb.flags & (HALO_MD_F_FULL_SYNC | HALO_MD_F_PRIMARY)) {
+	if (dev->sb.flags & HALO_MD_F_FULL_SYNC) {
 		halo_bm_set(bm, 0, bm->nbits);
-		return 0;
+		crashed = false;
 	}
-	for (k = 0; k < bm->nblocks; k++) {
+	for (k = 0; k < bm->nblocks && !(dev->sb.flags & HALO_MD_F_FULL_SYNC); k++) {
 		ret = halo_blk_bm_io(dev, k, REQ_OP_READ | REQ_META);
 		if (ret) {
 			*why = "cannot read the bitmap";
@@ -92,6 +98,15 @@ int halo_blk_bm_read(struct halo_blk_dev *dev, const char **why)
 			*why = "the bitmap has bits past the end of the device";
 			return -EINVAL;
 		}
+	}
+	ret = halo_blk_al_read(dev, crashed);
+	if (ret) {
+		*why = "cannot read the activity log";
+		return ret;
+	}
+	if (crashed && halo_blk_bm_write(dev)) {
+		*why = "cannot write the bitmap";
+		return -EIO;
 	}
 	return 0;
 }

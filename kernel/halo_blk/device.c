@@ -176,6 +176,19 @@ static blk_status_t halo_blk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	return BLK_STS_OK;
 }
 
+/* A write, discard or write-zeroes: it changes blocks. */
+static bool halo_blk_changes_data(struct request *rq)
+{
+	switch (req_op(rq)) {
+	case REQ_OP_WRITE:
+	case REQ_OP_DISCARD:
+	case REQ_OP_WRITE_ZEROES:
+		return blk_rq_bytes(rq);
+	default:
+		return false;
+	}
+}
+
 /* The worker: writes and flushes, in the order they reached the device. */
 static void halo_blk_submit_work(struct work_struct *work)
 {
@@ -194,6 +207,16 @@ static void halo_blk_submit_work(struct work_struct *work)
 		if (!req)
 			return;
 		rq = blk_mq_rq_from_pdu(req);
+		/* the extents it changes in the activity log, on disk */
+		if (halo_blk_changes_data(rq)) {
+			if (halo_blk_al_begin(dev, (u64)blk_rq_pos(rq) << SECTOR_SHIFT,
+					      blk_rq_bytes(rq))) {
+				req->status = BLK_STS_IOERR;
+				halo_blk_req_put(rq);
+				continue;
+			}
+			set_bit(HALO_BLK_REQ_AL, &req->flags);
+		}
 		/* a resync chunk being read and sent goes first (resync.c) */
 		halo_blk_gate_enter(dev);
 		set_bit(HALO_BLK_REQ_GATED, &req->flags);
@@ -273,15 +296,8 @@ void halo_blk_new_current(struct halo_blk_dev *dev)
 /* The blocks @rq writes may differ from the peer's. */
 void halo_blk_mark_rq(struct halo_blk_dev *dev, struct request *rq)
 {
-	switch (req_op(rq)) {
-	case REQ_OP_WRITE:
-	case REQ_OP_DISCARD:
-	case REQ_OP_WRITE_ZEROES:
+	if (halo_blk_changes_data(rq))
 		halo_blk_bm_mark(dev, blk_rq_pos(rq), blk_rq_bytes(rq));
-		break;
-	default:
-		break;
-	}
 }
 
 /*
@@ -298,6 +314,9 @@ static void halo_blk_complete(struct request *rq)
 {
 	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
 
+	if (test_bit(HALO_BLK_REQ_AL, &req->flags))
+		halo_blk_al_end(req->dev, (u64)blk_rq_pos(rq) << SECTOR_SHIFT,
+				blk_rq_bytes(rq));
 	if (test_bit(HALO_BLK_REQ_GATED, &req->flags))
 		halo_blk_gate_leave(req->dev);
 	if (test_bit(HALO_BLK_REQ_IV, &req->flags))
@@ -625,6 +644,8 @@ int halo_blk_dev_create(struct net *net, const struct halo_blk_create *cr,
 	spin_lock_init(&dev->bm_lock);
 	halo_blk_conn_init(&dev->conn);
 	spin_lock_init(&dev->submit_lock);
+	spin_lock_init(&dev->al_lock);
+	init_waitqueue_head(&dev->al_wait);
 	INIT_LIST_HEAD(&dev->submit_list);
 	INIT_WORK(&dev->submit_work, halo_blk_submit_work);
 	dev->submit_wq = alloc_ordered_workqueue("halo_blk%u", WQ_MEM_RECLAIM | WQ_HIGHPRI,
@@ -894,6 +915,8 @@ int halo_blk_dev_secondary(struct halo_blk_dev *dev,
 	/* and what the peer lacks of them: a secondary's bitmap is exact */
 	if (!ret)
 		ret = halo_blk_bm_write(dev);
+	if (!ret)
+		halo_blk_al_clear(dev);
 	sb = dev->sb;
 	sb.flags &= ~HALO_MD_F_PRIMARY;
 	if (!ret)

@@ -5,6 +5,7 @@
 #ifndef _HALO_BLK_DEVICE_H
 #define _HALO_BLK_DEVICE_H
 
+#include "al.h"
 #include "bitmap.h"
 #include "conn.h"
 #include "gen.h"
@@ -61,6 +62,15 @@ struct halo_blk_dev {
 	struct mutex bm_io;	/* guards bm_page and writing back */
 	struct page *bm_page;
 
+	/*
+	 * The activity log (al_io.c): the set under al_lock; al_page is the
+	 * submit worker's (and attach's).
+	 */
+	spinlock_t al_lock;
+	struct halo_al al;
+	wait_queue_head_t al_wait;	/* an extent went idle */
+	struct page *al_page;
+
 	struct mutex lock;	/* guards everything below */
 	struct halo_md_sb sb;	/* as last written */
 	enum halo_blk_role role;
@@ -103,6 +113,7 @@ struct halo_blk_req {
 #define HALO_BLK_REQ_LOCAL_DONE	2	/* the local disk has it */
 #define HALO_BLK_REQ_IV		3	/* on conn.writes */
 #define HALO_BLK_REQ_SENT	4	/* its DATA frame went to the peer */
+#define HALO_BLK_REQ_AL		5	/* holds its extents in the activity log */
 
 extern struct mutex halo_blk_lock;
 extern struct list_head halo_blk_devs;
@@ -183,6 +194,12 @@ int halo_blk_rs_ack(struct halo_blk_dev *dev, const struct halo_p_ack *a);
 int halo_blk_rs_done(struct halo_blk_dev *dev, const u64 *source);
 void halo_blk_rs_written(struct halo_blk_dev *dev, u32 bytes);
 void halo_blk_rs_redirty(struct halo_blk_dev *dev, u64 start, u64 end);
+
+/* al_io.c */
+int halo_blk_al_begin(struct halo_blk_dev *dev, u64 pos, u64 bytes);
+void halo_blk_al_end(struct halo_blk_dev *dev, u64 pos, u64 bytes);
+void halo_blk_al_clear(struct halo_blk_dev *dev);
+int halo_blk_al_read(struct halo_blk_dev *dev, bool crashed);
 
 /* quorum.c */
 void halo_blk_noq_update(struct halo_blk_dev *dev);
