@@ -15,6 +15,10 @@
 #              sync from a forced primary (timed), then fio
 #   halo A     the same device, reconnected with protocol A
 #   halo disc  the same device, disconnected (writes only mark the bitmap)
+#   resync     for halo and DRBD each: disconnected, 10% of the device's
+#              blocks written (distinct, at random), connected again: the
+#              resync timed, its bytes counted (halo: resync-sent; DRBD:
+#              the source's ns counter), against the full sync above
 #   drbd C     in-kernel DRBD 8.4 (the distribution kernel's drbd.ko,
 #              drbd-utils' drbdsetup-84), internal metadata, protocol C,
 #              its defaults otherwise; full sync timed, then fio
@@ -106,6 +110,22 @@ def fio(dev, job):
     }
 
 
+def dirty(dev):
+    """Write 10% of @dev's blocks, each once, at random; bytes written."""
+    size = int(run("blockdev --getsize64 %s" % dev))
+    n = size // 4096 // 10
+    subprocess.run(["fio", "--name=dirty", f"--filename={dev}", "--direct=1",
+                    "--ioengine=libaio", "--rw=randwrite", "--bs=4k", "--iodepth=16",
+                    f"--size={size}", f"--io_size={n * 4096}", "--randrepeat=0",
+                    "--output=/dev/null"], check=True)
+    return n * 4096
+
+
+def resync_log(name, r, full):
+    log("%-5s resync of 10%%: %d MiB dirtied, %d MiB sent in %.1f s (full sync %.1f s)" % (
+        name, r["dirtied"] >> 20, r["bytes"] >> 20, r["seconds"], full["seconds"]))
+
+
 def fio_under_sync(name, dev, start_sync, oos):
     """fio QD1 on @dev while start_sync() starts a sync; @oos: bytes left."""
     args = ["fio", "--name=load", f"--filename={dev}", "--direct=1",
@@ -183,6 +203,20 @@ def halo(result):
     result["fio"]["halo A"] = fio_all("halo A", "/dev/halo0")
 
     both("haloctl dev disconnect r0")
+    dirtied = dirty("/dev/halo0")
+    st = halo_show()
+    t0 = time.monotonic()
+    both("haloctl dev connect r0 peer {peer} protocol C")
+    wait_for("halo's resync of 10%",
+             lambda: (lambda s: s["connection"] == "Connected" and s["peer-disk"] == "UpToDate"
+                      and s["out-of-sync"] == 0)(halo_show()), 1200)
+    secs = time.monotonic() - t0
+    result["resync"] = {"halo": {"dirtied": dirtied, "out_of_sync": st["out-of-sync"],
+                                 "bytes": halo_show()["resync-sent"] - st["resync-sent"],
+                                 "seconds": secs}}
+    resync_log("halo", result["resync"]["halo"], result["sync"]["halo"])
+
+    both("haloctl dev disconnect r0")
     result["fio"]["halo disconnected"] = fio_all("halo disc", "/dev/halo0")
 
     # written alone: the next connection syncs the whole device
@@ -222,6 +256,23 @@ def drbd(result):
     log("drbd full sync: %d MiB in %.1f s, %.1f MiB/s" % (size >> 20, secs, size / secs / 2**20))
     result["drbd_version"] = drbd_state().splitlines()[0]
     result["fio"]["drbd C"] = fio_all("drbd C", "/dev/drbd0")
+
+    both("%s disconnect ipv4:{addr}:7788 ipv4:{peer_addr}:7788" % DRBDSETUP)
+    wait_for("drbd to disconnect", lambda: "cs:StandAlone" in drbd_state(), 60)
+    dirtied = dirty("/dev/drbd0")
+    oos = int(re.search(r"oos:(\d+)", drbd_state()).group(1)) * 1024
+    ns0 = int(re.search(r"ns:(\d+)", drbd_state()).group(1))
+    t0 = time.monotonic()
+    both("%s connect r0 ipv4:{addr}:7788 ipv4:{peer_addr}:7788 --protocol=C" % DRBDSETUP)
+    wait_for("drbd's resync of 10%",
+             lambda: re.search(r"cs:Connected .*ds:UpToDate/UpToDate", drbd_state()), 1200)
+    secs = time.monotonic() - t0
+    ns1 = int(re.search(r"ns:(\d+)", drbd_state()).group(1))
+    # the counters may start again at a connection: then ns1 is all of it
+    result["resync"]["drbd"] = {"dirtied": dirtied, "out_of_sync": oos,
+                                "bytes": (ns1 - ns0 if ns1 >= ns0 else ns1) * 1024,
+                                "seconds": secs}
+    resync_log("drbd", result["resync"]["drbd"], result["sync"]["drbd"])
     result["under_sync"]["drbd"] = fio_under_sync(
         "drbd C", "/dev/drbd0", lambda: run("%s invalidate-remote 0" % DRBDSETUP),
         lambda: int(re.search(r"oos:(\d+)", drbd_state()).group(1)) * 1024)
