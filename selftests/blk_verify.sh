@@ -116,8 +116,12 @@ hctl 1 dev verify r0 stop || fail "verify stop"
 pos=$(ov 1 position)
 [ "$pos" -lt "$size" ] || fail "stopped at $pos of $size"
 echo "ok: verify stop: stopped at $pos of $size bytes"
+# at once after a stop: the stopped one's last replies must not end the
+# connection as replies to nothing asked
 hctl 1 dev verify r0 || fail "slow verify did not start again"
-sleep 1
+sleep 2
+is 1 r0 connection Connected && [ "$(ov 1 state)" = running ] ||
+	fail "a verify started after a stop: $(hctl 1 -j dev show r0)"
 hctl 2 dev disconnect r0 || fail "disconnect node 2"
 wait_for 30 eval '[ "$(ov 1 state)" = stopped ]' || fail "the verify outlived the connection"
 [ "$(ov 1 reason)" = "the connection went" ] || fail "stopped for: $(ov 1 reason)"

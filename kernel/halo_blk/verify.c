@@ -35,6 +35,8 @@
 #include <linux/highmem.h>
 #include <linux/kthread.h>
 
+#define HALO_BLK_OV_DRAIN	(5 * HZ)
+
 static void halo_blk_ov_digest(u8 alg, struct page *page, u8 *out)
 {
 	void *p = kmap_local_page(page);
@@ -218,6 +220,13 @@ int halo_blk_ov_start(struct halo_blk_dev *dev, u8 alg,
 		goto out;
 	if (old)
 		kthread_stop(old);
+	/*
+	 * The replies to a stopped verify's last requests: a reply to a
+	 * range not asked for ends the connection. Connected, they come
+	 * within a round trip.
+	 */
+	wait_event_timeout(conn->rs_wait, !atomic_read(&conn->ov_inflight),
+			   HALO_BLK_OV_DRAIN);
 
 	mutex_lock(&dev->lock);
 	conn->ov_alg = alg;
