@@ -156,7 +156,7 @@ expect_err "a missing disk argument" "needs minor N and disk PATH" hctl 1 dev cr
 expect_err "an unknown argument" "use minor, disk, meta-disk" hctl 1 dev create r1 minor 1 disk "$lb" size 3
 expect_err "an unknown device" "no device with this name" hctl 1 dev primary nosuch
 expect_err "force on secondary" "unknown dev secondary argument" hctl 1 dev secondary r1 force
-expect_err "an unknown command" "use create/destroy/primary/secondary/connect/set/disconnect/show" hctl 1 dev frob
+expect_err "an unknown command" "use create/destroy/primary/secondary/connect/set/disconnect/verify/show" hctl 1 dev frob
 
 expect_err "the backing device as metadata device" "use meta-disk internal" \
 	hctl 1 dev create r1 minor 1 disk "$lb" meta-disk "$lb"
