@@ -77,3 +77,27 @@ kmsg_since()	# kmsg_since: the kernel log from the last kmsg_mark on
 {
 	dmesg | sed -n "/$kmsg_marker/,\$p"
 }
+
+# blk_pair NAME DISK1 DISK2: NAME on node 1 (/dev/halo0, over DISK1) and
+# node 2 (/dev/halo1, over DISK2), connected, node 1 forced primary and
+# the first full sync done; sets $size (the device's bytes)
+blk_pair()
+{
+	hctl 1 dev create "$1" minor 0 disk "$2" || fail "create on node 1"
+	hctl 2 dev create "$1" minor 1 disk "$3" || fail "create on node 2"
+	hctl 1 dev connect "$1" peer 2 || fail "connect node 1"
+	hctl 2 dev connect "$1" peer 1 || fail "connect node 2"
+	wait_for 20 both "$1" connection Connected ||
+		fail "not connected: $(hctl 1 dev show "$1")"
+	hctl 1 dev primary "$1" force || fail "force primary"
+	wait_for 120 both "$1" disk UpToDate ||
+		fail "the first full sync did not end: $(hctl 2 dev show "$1")"
+	wait_for 20 both "$1" connection Connected || fail "not Connected after the full sync"
+	size=$(dev_json 1 "$1" size)
+}
+
+datahash()	# datahash DISK: the sha256 of its data area ($size bytes)
+{
+	blockdev --flushbufs "$1"
+	head -c "$size" "$1" | sha256sum | cut -d' ' -f1
+}

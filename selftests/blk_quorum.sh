@@ -23,21 +23,7 @@ loop_new a 32; la=$loop
 loop_new b 32; lb=$loop
 dd=
 
-hctl 1 dev create r0 minor 0 disk "$la" || fail "create on node 1"
-hctl 2 dev create r0 minor 1 disk "$lb" || fail "create on node 2"
-hctl 1 dev connect r0 peer 2 || fail "connect node 1"
-hctl 2 dev connect r0 peer 1 || fail "connect node 2"
-wait_for 20 both r0 connection Connected || fail "not connected: $(hctl 1 dev show r0)"
-hctl 1 dev primary r0 force || fail "force primary"
-wait_for 120 both r0 disk UpToDate || fail "the first full sync did not end"
-wait_for 20 both r0 connection Connected || fail "not Connected after the full sync"
-size=$(dev_json 1 r0 size)
-
-datahash()	# datahash LOOP: the data area's sha256
-{
-	blockdev --flushbufs "$1"
-	head -c "$size" "$1" | sha256sum | cut -d' ' -f1
-}
+blk_pair r0 "$la" "$lb"
 
 blockhash()	# blockhash DEV N: block N's sha256
 {

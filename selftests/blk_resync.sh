@@ -21,15 +21,7 @@ trap 'blk_lib_cleanup r0' EXIT
 loop_new a 128; la=$loop
 loop_new b 128; lb=$loop
 
-hctl 1 dev create r0 minor 0 disk "$la" || fail "create on node 1"
-hctl 2 dev create r0 minor 1 disk "$lb" || fail "create on node 2"
-hctl 1 dev connect r0 peer 2 || fail "connect node 1"
-hctl 2 dev connect r0 peer 1 || fail "connect node 2"
-wait_for 20 both r0 connection Connected || fail "not connected: $(hctl 1 dev show r0)"
-hctl 1 dev primary r0 force || fail "force primary"
-wait_for 120 both r0 disk UpToDate || fail "the first full sync did not end: $(hctl 2 dev show r0)"
-wait_for 20 both r0 connection Connected || fail "not Connected after the full sync"
-size=$(dev_json 1 r0 size)
+blk_pair r0 "$la" "$lb"
 blocks=$((size / 4096))
 full=$(dev_json 1 r0 resync-sent)
 [ "$full" = "$size" ] || fail "the full sync sent $full bytes of $size"

@@ -20,30 +20,19 @@ cluster_setup 2 1 || fail "cluster setup"
 trap 'kill $fio 2>/dev/null; blk_lib_cleanup r0' EXIT
 loop_new a 32; la=$loop
 loop_new b 32; lb=$loop
+loop_new c 8; lc=$loop
 
-hctl 1 dev create r0 minor 0 disk "$la" || fail "create on node 1"
-hctl 2 dev create r0 minor 1 disk "$lb" || fail "create on node 2"
+hctl 1 dev create r9 minor 9 disk "$lc" || fail "create r9 on node 1"
 expect_err "verify of a device never connected" "not Connected" \
-	hctl 1 dev verify r0
-hctl 1 dev connect r0 peer 2 || fail "connect node 1"
-hctl 2 dev connect r0 peer 1 || fail "connect node 2"
-wait_for 20 both r0 connection Connected || fail "not connected: $(hctl 1 dev show r0)"
-hctl 1 dev primary r0 force || fail "force primary"
-wait_for 120 both r0 disk UpToDate || fail "the first full sync did not end"
-wait_for 20 both r0 connection Connected || fail "not Connected after the full sync"
-size=$(dev_json 1 r0 size)
+	hctl 1 dev verify r9
+hctl 1 dev destroy r9 || fail "destroy r9"
+blk_pair r0 "$la" "$lb"
 
 ov()	# ov NODE KEY: a key of dev show's verify object, "-" if absent
 {
 	hctl "$1" -j dev show r0 | python3 -c '
 import json, sys
 print(json.load(sys.stdin).get("verify", {}).get(sys.argv[1], "-"))' "$2"
-}
-
-datahash()	# datahash LOOP: the data area's sha256
-{
-	blockdev --flushbufs "$1"
-	head -c "$size" "$1" | sha256sum | cut -d' ' -f1
 }
 
 # verify_ok NODE ALG FOUND WHAT: a verify from NODE ends done, FOUND bytes

@@ -25,17 +25,7 @@
 
 static int halo_blk_al_io(struct halo_blk_dev *dev, u32 slot, blk_opf_t opf)
 {
-	struct bio_vec bvec;
-	struct bio bio;
-	int ret;
-
-	bio_init(&bio, dev->meta.bdev, &bvec, 1, opf);
-	bio.bi_iter.bi_sector = (dev->sb.layout.al_start + slot) <<
-				(HALO_MD_BLOCK_SHIFT - SECTOR_SHIFT);
-	__bio_add_page(&bio, dev->al_page, HALO_MD_BLOCK, 0);
-	ret = submit_bio_wait(&bio);
-	bio_uninit(&bio);
-	return ret;
+	return halo_md_block_io(dev, dev->al_page, dev->sb.layout.al_start + slot, opf);
 }
 
 static bool halo_blk_al_room(struct halo_blk_dev *dev)

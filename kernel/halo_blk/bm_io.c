@@ -58,17 +58,7 @@ void halo_blk_bm_free(struct halo_blk_dev *dev)
 
 static int halo_blk_bm_io(struct halo_blk_dev *dev, u64 k, blk_opf_t opf)
 {
-	struct bio_vec bvec;
-	struct bio bio;
-	int ret;
-
-	bio_init(&bio, dev->meta.bdev, &bvec, 1, opf);
-	bio.bi_iter.bi_sector = (dev->sb.layout.bm_start + k) <<
-				(HALO_MD_BLOCK_SHIFT - SECTOR_SHIFT);
-	__bio_add_page(&bio, dev->bm_page, HALO_MD_BLOCK, 0);
-	ret = submit_bio_wait(&bio);
-	bio_uninit(&bio);
-	return ret;
+	return halo_md_block_io(dev, dev->bm_page, dev->sb.layout.bm_start + k, opf);
 }
 
 /*

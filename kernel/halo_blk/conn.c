@@ -79,6 +79,9 @@ void halo_blk_conn_init(struct halo_blk_conn *conn)
 	spin_lock_init(&conn->ilock);
 	INIT_LIST_HEAD(&conn->writes);
 	init_waitqueue_head(&conn->iwait);
+	spin_lock_init(&conn->prs_lock);
+	INIT_LIST_HEAD(&conn->prs_list);
+	INIT_WORK(&conn->prs_work, halo_blk_prs_work);
 }
 
 /* -- frames on a socket ------------------------------------------------- */
@@ -702,7 +705,11 @@ halo_blk_establish(struct halo_blk_dev *dev, struct socket **out,
 		goto fail;
 
 	ret = halo_p_hello_match(self, peer, &why);
-	if (!ret) {
+	if (!ret && (self->disk_state == HALO_BLK_DISK_STATE_DISKLESS ||
+		     peer->disk_state == HALO_BLK_DISK_STATE_DISKLESS)) {
+		/* no disk, nothing to compare: the disk's side serves I/O */
+		*v = HALO_GEN_NONE;
+	} else if (!ret) {
 		halo_blk_gen_side(self, &a);
 		halo_blk_gen_side(peer, &b);
 		*v = halo_gen_compare(&a, &b, &rule);
@@ -765,6 +772,8 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 	struct halo_p_rs_start rs;
 	struct halo_p_ov_reply ovr;
 	struct halo_p_ov_req ovq;
+	struct halo_p_read_reply rr;
+	struct halo_p_read_req rq;
 	u8 *bm_buf = dev->conn.rx_bitmap;
 	struct halo_p_state st;
 	struct halo_p_data d;
@@ -955,6 +964,47 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 					size);
 				return;
 			}
+			break;
+		case HALO_P_READ_REQ:
+			ret = halo_blk_recv_payload(sock, &hdr, buf, HALO_P_READ_REQ_LEN,
+						    HALO_P_READ_REQ_LEN, err, size);
+			if (ret > 0)
+				return;
+			if (ret)
+				goto lost;
+			if (halo_p_read_req_decode(buf, hdr.len, halo_blk_size_bytes(dev),
+						   &rq, &why)) {
+				snprintf(err, size, "the peer sent a bad read request: %s", why);
+				return;
+			}
+			ret = halo_blk_prs_queue(dev, &rq);
+			if (ret == -ENOBUFS) {
+				strscpy(err, "the peer has too many reads awaiting replies", size);
+				return;
+			}
+			if (ret)
+				goto lost;
+			break;
+		case HALO_P_READ_REPLY:
+			/* the header here; the data goes straight into the request */
+			if (hdr.len < HALO_P_READ_REPLY_HDR) {
+				snprintf(err, size, "the peer sent a %s frame of %u bytes",
+					 halo_p_type_name(hdr.type), hdr.len);
+				return;
+			}
+			if (halo_blk_recv(sock, buf, HALO_P_READ_REPLY_HDR, false))
+				goto lost;
+			if (halo_p_read_reply_decode(buf, hdr.len, &rr, &why)) {
+				snprintf(err, size, "the peer sent a bad read reply: %s", why);
+				return;
+			}
+			ret = halo_blk_pr_reply(dev, sock, &rr);
+			if (ret == -EPROTO) {
+				strscpy(err, "the peer answered a read not asked for", size);
+				return;
+			}
+			if (ret)
+				goto lost;
 			break;
 		case HALO_P_STATE:
 			ret = halo_blk_recv_payload(sock, &hdr, buf, HALO_P_STATE_LEN,

@@ -175,6 +175,22 @@ struct halo_blk_conn {
 	atomic_t ov_inflight;
 	/* the receiver's, off its stack */
 	u8 rx_ov[HALO_P_OV_REQ_MAX];
+
+	/*
+	 * The Diskless peer's reads this node answers (ioerr.c): queued by
+	 * the receiver, under prs_lock, answered by prs_work.
+	 */
+	spinlock_t prs_lock;
+	struct list_head prs_list;	/* struct halo_blk_prs */
+	unsigned int prs_count;
+	struct work_struct prs_work;
+};
+
+/* A READ_REQ of the peer's, waiting for prs_work. */
+struct halo_blk_prs {
+	struct list_head entry;
+	struct halo_p_read_req r;
+	u32 gen;		/* the connection it came on (conn.gen) */
 };
 
 /* Connected, resyncing or not. */

@@ -95,8 +95,34 @@ void halo_blk_req_put(struct request *rq)
 {
 	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
 
-	if (atomic_dec_and_test(&req->pending))
-		blk_mq_complete_request(rq);
+	if (!atomic_dec_and_test(&req->pending))
+		return;
+	/* a read the local disk failed (or has not): once more, from the peer */
+	if (unlikely(test_bit(HALO_BLK_REQ_LOCAL_FAILED, &req->flags)) &&
+	    req_op(rq) == REQ_OP_READ &&
+	    !test_and_set_bit(HALO_BLK_REQ_PEER_TRIED, &req->flags)) {
+		halo_blk_peer_read(req->dev, rq);
+		return;
+	}
+	blk_mq_complete_request(rq);
+}
+
+/*
+ * The local disk failed a clone of @rq (or a zeroout). Under detach the
+ * peer finishes the request (halo_blk_req_put(), halo_blk_complete());
+ * under pass-on the error is the request's.
+ */
+static void halo_blk_local_failed(struct halo_blk_dev *dev, struct request *rq,
+				  sector_t sector, blk_status_t status)
+{
+	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
+
+	halo_blk_io_error(dev, op_is_write(req_op(rq)), sector,
+			  blk_status_to_errno(status));
+	if (READ_ONCE(dev->detached))
+		set_bit(HALO_BLK_REQ_LOCAL_FAILED, &req->flags);
+	else
+		cmpxchg(&req->status, BLK_STS_OK, status);
 }
 
 /* The local disk has all of the request (repl.c waits for this). */
@@ -117,7 +143,9 @@ static void halo_blk_clone_end(struct bio *clone)
 	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
 
 	if (clone->bi_status)
-		cmpxchg(&req->status, BLK_STS_OK, clone->bi_status);
+		halo_blk_local_failed(req->dev, rq,
+				      req_op(rq) == REQ_OP_FLUSH ? 0 : blk_rq_pos(rq),
+				      clone->bi_status);
 	bio_put(clone);
 	halo_blk_local_put(rq);
 	halo_blk_req_put(rq);
@@ -164,6 +192,12 @@ static blk_status_t halo_blk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	req->status = BLK_STS_OK;
 	req->flags = 0;
 	atomic_set(&req->pending, 1);
+	/* Diskless: reads come from the peer (halo_blk_req_put()) */
+	if (unlikely(READ_ONCE(dev->detached)) && !op_is_write(req_op(rq))) {
+		set_bit(HALO_BLK_REQ_LOCAL_FAILED, &req->flags);
+		halo_blk_req_put(rq);
+		return BLK_STS_OK;
+	}
 	if (op_is_write(req_op(rq)) || req_op(rq) == REQ_OP_FLUSH) {
 		spin_lock(&dev->submit_lock);
 		list_add_tail(&req->entry, &dev->submit_list);
@@ -208,14 +242,16 @@ static void halo_blk_submit_work(struct work_struct *work)
 			return;
 		rq = blk_mq_rq_from_pdu(req);
 		/* the extents it changes in the activity log, on disk */
-		if (halo_blk_changes_data(rq)) {
-			if (halo_blk_al_begin(dev, (u64)blk_rq_pos(rq) << SECTOR_SHIFT,
-					      blk_rq_bytes(rq))) {
+		if (halo_blk_changes_data(rq) && !READ_ONCE(dev->detached)) {
+			if (!halo_blk_al_begin(dev, (u64)blk_rq_pos(rq) << SECTOR_SHIFT,
+					       blk_rq_bytes(rq))) {
+				set_bit(HALO_BLK_REQ_AL, &req->flags);
+			} else if (!READ_ONCE(dev->detached)) {
+				/* pass-on: the log's error is the write's */
 				req->status = BLK_STS_IOERR;
 				halo_blk_req_put(rq);
 				continue;
 			}
-			set_bit(HALO_BLK_REQ_AL, &req->flags);
 		}
 		/* a resync chunk being read and sent goes first (resync.c) */
 		halo_blk_gate_enter(dev);
@@ -237,7 +273,10 @@ static void halo_blk_submit_local(struct request *rq)
 	struct bio *bio, *clone;
 
 	atomic_set(&req->local_pending, 1);
-	if (req_op(rq) == REQ_OP_WRITE_ZEROES) {
+	if (unlikely(READ_ONCE(dev->detached))) {
+		/* Diskless: the peer's disk alone has it, or nobody's */
+		set_bit(HALO_BLK_REQ_LOCAL_FAILED, &req->flags);
+	} else if (req_op(rq) == REQ_OP_WRITE_ZEROES) {
 		/*
 		 * As the peer does it (repl.c): zero pages written where the
 		 * disk turns write-zeroes down (loop over tmpfs advertises it
@@ -249,7 +288,8 @@ static void halo_blk_submit_local(struct request *rq)
 					       BLKDEV_ZERO_NOUNMAP : 0);
 
 		if (err)
-			cmpxchg(&req->status, BLK_STS_OK, errno_to_blk_status(err));
+			halo_blk_local_failed(dev, rq, blk_rq_pos(rq),
+					      errno_to_blk_status(err));
 	} else if (req_op(rq) == REQ_OP_FLUSH) {
 		clone = bio_alloc_bioset(bdev, 0, REQ_OP_WRITE | REQ_PREFLUSH,
 					 GFP_NOIO, &dev->bs);
@@ -321,6 +361,10 @@ static void halo_blk_complete(struct request *rq)
 		halo_blk_gate_leave(req->dev);
 	if (test_bit(HALO_BLK_REQ_IV, &req->flags))
 		halo_blk_repl_unregister(req->dev, rq);
+	/* the local disk lacks a write: it is done if the peer has it */
+	if (unlikely(test_bit(HALO_BLK_REQ_LOCAL_FAILED, &req->flags)) &&
+	    req_op(rq) != REQ_OP_READ && !test_bit(HALO_BLK_REQ_PEER_OK, &req->flags))
+		req->status = BLK_STS_IOERR;
 	blk_mq_end_request(rq, req->status);
 }
 
@@ -388,18 +432,35 @@ static const struct block_device_operations halo_blk_fops = {
 
 /* -- metadata -------------------------------------------------------- */
 
-static int halo_md_io(struct halo_blk_dev *dev, u64 block, blk_opf_t opf)
+/*
+ * The 4 KiB block @block of the metadata device, through @page. A write
+ * of a detached device goes nowhere; a failed one is a local I/O error
+ * (ioerr.c).
+ */
+int halo_md_block_io(struct halo_blk_dev *dev, struct page *page, u64 block,
+		     blk_opf_t opf)
 {
+	bool write = op_is_write(opf);
 	struct bio_vec bvec;
 	struct bio bio;
 	int ret;
 
+	if (write && READ_ONCE(dev->detached))
+		return 0;
 	bio_init(&bio, dev->meta.bdev, &bvec, 1, opf);
 	bio.bi_iter.bi_sector = block << (HALO_MD_BLOCK_SHIFT - SECTOR_SHIFT);
-	__bio_add_page(&bio, dev->md_page, HALO_MD_BLOCK, 0);
+	__bio_add_page(&bio, page, HALO_MD_BLOCK, 0);
 	ret = submit_bio_wait(&bio);
 	bio_uninit(&bio);
+	if (ret && write)
+		halo_blk_io_error(dev, true, block << (HALO_MD_BLOCK_SHIFT - SECTOR_SHIFT),
+				  ret);
 	return ret;
+}
+
+static int halo_md_io(struct halo_blk_dev *dev, u64 block, blk_opf_t opf)
+{
+	return halo_md_block_io(dev, dev->md_page, block, opf);
 }
 
 /* Write @sb, durably, and make it the device's. */
@@ -648,6 +709,11 @@ int halo_blk_dev_create(struct net *net, const struct halo_blk_create *cr,
 	init_waitqueue_head(&dev->al_wait);
 	INIT_LIST_HEAD(&dev->submit_list);
 	INIT_WORK(&dev->submit_work, halo_blk_submit_work);
+	spin_lock_init(&dev->io_err_lock);
+	INIT_WORK(&dev->io_err_work, halo_blk_io_err_work);
+	spin_lock_init(&dev->pr_lock);
+	INIT_LIST_HEAD(&dev->pr_list);
+	INIT_WORK(&dev->pr_work, halo_blk_pr_work);
 	dev->submit_wq = alloc_ordered_workqueue("halo_blk%u", WQ_MEM_RECLAIM | WQ_HIGHPRI,
 						 cr->minor);
 	dev->ack_wq = alloc_workqueue("halo_blk%u_ack", WQ_MEM_RECLAIM | WQ_HIGHPRI,
@@ -767,6 +833,7 @@ static void halo_blk_dev_remove(struct halo_blk_dev *dev)
 	halo_blk_noq_release(dev);
 	mutex_unlock(&dev->lock);
 	del_gendisk(dev->gd);	/* waits for I/O; later opens and I/O fail */
+	cancel_work_sync(&dev->io_err_work);
 	/* what the peer lacks, for the next attach */
 	halo_blk_bm_write(dev);
 	blk_mq_free_tag_set(&dev->tag_set);
@@ -848,7 +915,16 @@ int halo_blk_dev_primary(struct halo_blk_dev *dev, bool force,
 		goto out;
 	}
 	sb = dev->sb;
-	if (dev->disk_state != HALO_BLK_DISK_STATE_UPTODATE) {
+	if (dev->disk_state == HALO_BLK_DISK_STATE_DISKLESS &&
+	    (!halo_blk_conn_up(dev->conn.state) ||
+	     dev->conn.peer.disk_state != HALO_BLK_DISK_STATE_UPTODATE)) {
+		NL_SET_ERR_MSG(extack,
+			       "disk is Diskless (detached): a primary needs a connected UpToDate peer");
+		ret = -EINVAL;
+		goto out;
+	}
+	if (dev->disk_state != HALO_BLK_DISK_STATE_UPTODATE &&
+	    dev->disk_state != HALO_BLK_DISK_STATE_DISKLESS) {
 		if (!force) {
 			NL_SET_ERR_MSG_FMT(extack,
 					   "disk is %s: promote with force to make it the newest",
@@ -868,7 +944,8 @@ int halo_blk_dev_primary(struct halo_blk_dev *dev, bool force,
 		NL_SET_ERR_MSG(extack, "cannot write the metadata superblock");
 		goto out;
 	}
-	dev->disk_state = HALO_BLK_DISK_STATE_UPTODATE;
+	if (dev->disk_state != HALO_BLK_DISK_STATE_DISKLESS)
+		dev->disk_state = HALO_BLK_DISK_STATE_UPTODATE;
 	/* no peer holds a forced generation */
 	if (forced)
 		dev->alone = true;
@@ -911,7 +988,7 @@ int halo_blk_dev_secondary(struct halo_blk_dev *dev,
 	set_disk_ro(dev->gd, true);
 	halo_blk_noq_update(dev);
 	/* every write was completed before the last close: make them durable */
-	ret = blkdev_issue_flush(dev->disk.bdev);
+	ret = dev->detached ? 0 : blkdev_issue_flush(dev->disk.bdev);
 	/* and what the peer lacks of them: a secondary's bitmap is exact */
 	if (!ret)
 		ret = halo_blk_bm_write(dev);

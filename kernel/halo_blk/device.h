@@ -88,6 +88,24 @@ struct halo_blk_dev {
 	bool quorate;		/* the instance's, at the last update */
 	bool noq_lost;		/* primary, a policy, and no quorum */
 	bool noq_quiesced;
+	/*
+	 * Local I/O errors (ioerr.c): on_io_error and detached READ_ONCE on
+	 * the I/O path; the last error's facts under io_err_lock (taken in
+	 * interrupt context), its text under lock.
+	 */
+	u8 on_io_error;		/* enum halo_blk_on_io_error */
+	bool detached;		/* the disk was given up: Diskless */
+	atomic64_t io_errors;
+	spinlock_t io_err_lock;	/* guards the three below */
+	bool io_err_write;
+	sector_t io_err_sector;
+	int io_err_errno;
+	char io_error[HALO_BLK_ERROR_MAX];
+	unsigned long io_err_ntf;	/* jiffies of the last dev-io-error-ntf */
+	struct work_struct io_err_work;
+	spinlock_t pr_lock;	/* guards pr_list: reads the peer serves, on req->entry */
+	struct list_head pr_list;
+	struct work_struct pr_work;
 	struct halo_blk_conn conn;
 };
 
@@ -114,6 +132,10 @@ struct halo_blk_req {
 #define HALO_BLK_REQ_IV		3	/* on conn.writes */
 #define HALO_BLK_REQ_SENT	4	/* its DATA frame went to the peer */
 #define HALO_BLK_REQ_AL		5	/* holds its extents in the activity log */
+#define HALO_BLK_REQ_LOCAL_FAILED 6	/* the local disk failed it, or was detached */
+#define HALO_BLK_REQ_PEER_OK	7	/* the peer has it (its ack, or protocol A sent) */
+#define HALO_BLK_REQ_PEER_TRIED	8	/* a read sent to the peer once */
+#define HALO_BLK_REQ_PEER_READ	9	/* the peer's READ_REPLY is awaited */
 
 extern struct mutex halo_blk_lock;
 extern struct list_head halo_blk_devs;
@@ -137,6 +159,8 @@ int halo_blk_dev_secondary(struct halo_blk_dev *dev,
 			   struct netlink_ext_ack *extack);
 
 void halo_blk_req_put(struct request *rq);
+int halo_md_block_io(struct halo_blk_dev *dev, struct page *page, u64 block,
+		     blk_opf_t opf);
 void halo_blk_write_alone(struct halo_blk_dev *dev, struct request *rq);
 void halo_blk_new_current(struct halo_blk_dev *dev);
 void halo_blk_mark_rq(struct halo_blk_dev *dev, struct request *rq);
@@ -171,9 +195,22 @@ int halo_blk_repl_rx_data(struct halo_blk_dev *dev, struct socket *sock,
 			  const struct halo_p_data *d, bool resync);
 void halo_blk_free_bio_pages(struct bio *bio);
 int halo_blk_sock_send(struct socket *sock, const void *buf, size_t len);
+int halo_blk_sendmsg(struct socket *sock, struct msghdr *msg);
 int halo_blk_sock_send_more(struct socket *sock, const void *buf, size_t len,
 			    bool more);
 int halo_md_write_sb(struct halo_blk_dev *dev, const struct halo_md_sb *sb);
+
+/* ioerr.c */
+void halo_blk_io_error(struct halo_blk_dev *dev, bool write, sector_t sector,
+		       int err);
+void halo_blk_io_err_work(struct work_struct *work);
+void halo_blk_peer_read(struct halo_blk_dev *dev, struct request *rq);
+void halo_blk_pr_work(struct work_struct *work);
+int halo_blk_pr_reply(struct halo_blk_dev *dev, struct socket *sock,
+		      const struct halo_p_read_reply *r);
+void halo_blk_pr_down(struct halo_blk_dev *dev);
+int halo_blk_prs_queue(struct halo_blk_dev *dev, const struct halo_p_read_req *r);
+void halo_blk_prs_work(struct work_struct *work);
 
 /* resync.c */
 void halo_blk_gate_enter(struct halo_blk_dev *dev);
@@ -185,6 +222,8 @@ void halo_blk_gate_open(struct halo_blk_conn *conn);
 struct bio *halo_blk_rs_read(struct halo_blk_dev *dev, u64 blk, u32 n);
 /* Wait until @bytes more may go at the resync rates (verify's too). */
 void halo_blk_rs_pace(struct halo_blk_dev *dev, u32 bytes);
+/* A thread's end: wait for kthread_stop(); returns 0. */
+int halo_blk_thread_park(void);
 void halo_blk_rs_start(struct halo_blk_dev *dev, enum halo_gen_verdict verdict);
 void halo_blk_rs_stop(struct halo_blk_dev *dev);
 int halo_blk_rs_bitmap(struct halo_blk_dev *dev, const u8 *payload, u32 len);
@@ -202,7 +241,7 @@ void halo_blk_al_clear(struct halo_blk_dev *dev);
 int halo_blk_al_read(struct halo_blk_dev *dev, bool crashed);
 
 /* quorum.c */
-void halo_blk_noq_update(struct halo_blk_dev *dev);
+bool halo_blk_noq_update(struct halo_blk_dev *dev);
 void halo_blk_noq_release(struct halo_blk_dev *dev);
 
 /* verify.c */

@@ -49,13 +49,18 @@ atomic_t halo_extack_next;
 	[HALO_BLK_A_DEV_SPLIT_BRAIN] = HALO_BLK_READ_ONLY("split-brain"), \
 	[HALO_BLK_A_DEV_VERIFY] = HALO_BLK_READ_ONLY("verify"),	\
 	[HALO_BLK_A_DEV_QUORATE] = HALO_BLK_READ_ONLY("quorate"),	\
-	[HALO_BLK_A_DEV_IO_SUSPENDED] = HALO_BLK_READ_ONLY("io-suspended")
+	[HALO_BLK_A_DEV_IO_SUSPENDED] = HALO_BLK_READ_ONLY("io-suspended"), \
+	[HALO_BLK_A_DEV_IO_ERRORS] = HALO_BLK_READ_ONLY("io-errors"),	\
+	[HALO_BLK_A_DEV_IO_ERROR] = HALO_BLK_READ_ONLY("io-error")
 
 /* what only dev-set sets */
 #define HALO_BLK_NOT_SET						\
 	[HALO_BLK_A_DEV_ON_NO_QUORUM] = {				\
 		.type = NLA_REJECT,					\
-		.reject_message = "on-no-quorum is for dev-set" }
+		.reject_message = "on-no-quorum is for dev-set" },	\
+	[HALO_BLK_A_DEV_ON_IO_ERROR] = {				\
+		.type = NLA_REJECT,					\
+		.reject_message = "on-io-error is for dev-set" }
 
 /* what only dev-verify takes */
 #define HALO_BLK_NOT_VERIFY						\
@@ -170,6 +175,7 @@ static const struct nla_policy halo_blk_set_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	[HALO_BLK_A_DEV_NAME] = HALO_BLK_NAME_POLICY,
 	HALO_BLK_OPTS,
 	[HALO_BLK_A_DEV_ON_NO_QUORUM] = NLA_POLICY_MAX(NLA_U32, HALO_BLK_ON_NO_QUORUM_IO_ERROR),
+	[HALO_BLK_A_DEV_ON_IO_ERROR] = NLA_POLICY_MAX(NLA_U32, HALO_BLK_ON_IO_ERROR_PASS_ON),
 };
 
 static const struct nla_policy halo_blk_verify_policy[HALO_BLK_A_DEV_MAX + 1] = {
@@ -281,6 +287,11 @@ static int halo_blk_nl_put_dev(struct sk_buff *skb, struct halo_blk_dev *dev)
 	      nla_put_u32(skb, HALO_BLK_A_DEV_ON_NO_QUORUM, dev->on_no_quorum) ||
 	      (dev->quorate && nla_put_flag(skb, HALO_BLK_A_DEV_QUORATE)) ||
 	      (dev->noq_quiesced && nla_put_flag(skb, HALO_BLK_A_DEV_IO_SUSPENDED)) ||
+	      nla_put_u32(skb, HALO_BLK_A_DEV_ON_IO_ERROR, dev->on_io_error) ||
+	      nla_put_u64_64bit(skb, HALO_BLK_A_DEV_IO_ERRORS,
+				atomic64_read(&dev->io_errors), HALO_BLK_A_DEV_PAD) ||
+	      (dev->io_error[0] &&
+	       nla_put_string(skb, HALO_BLK_A_DEV_IO_ERROR, dev->io_error)) ||
 	      (conn->rs_total &&
 	       nla_put_u64_64bit(skb, HALO_BLK_A_DEV_RESYNC_RATE,
 				 halo_blk_rs_rate(dev), HALO_BLK_A_DEV_PAD)) ||
@@ -511,38 +522,44 @@ static bool halo_blk_nl_has_conn_opts(struct genl_info *info)
 static int halo_blk_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct halo_blk_dev *dev = halo_blk_nl_lock_dev(info);
+	struct nlattr **a = info->attrs;
 	struct halo_blk_conn *conn;
 	struct halo_blk_conn_opts o;
-	int ret;
+	bool conn_opts;
+	int ret = 0;
 
 	if (!dev)
-		return info->attrs[HALO_BLK_A_DEV_NAME] ? -ENOENT : -EINVAL;
+		return a[HALO_BLK_A_DEV_NAME] ? -ENOENT : -EINVAL;
 	conn = &dev->conn;
+	conn_opts = halo_blk_nl_has_conn_opts(info);
 	mutex_lock(&dev->lock);
-	if (info->attrs[HALO_BLK_A_DEV_ON_NO_QUORUM]) {
-		dev->on_no_quorum = nla_get_u32(info->attrs[HALO_BLK_A_DEV_ON_NO_QUORUM]);
-		/* held I/O goes on, or fails, at once */
-		halo_blk_noq_update(dev);
-		halo_blk_nl_notify(dev);
-		if (!halo_blk_nl_has_conn_opts(info))
+	/* everything is checked before anything changes */
+	if (conn_opts) {
+		if (!conn->peer_id) {
+			NL_SET_ERR_MSG(info->extack,
+				       "the device was never connected: dev-connect sets its options");
+			ret = -ENOTCONN;
+			goto out;
+		}
+		o.rs_max_rate = conn->rs_max_rate;
+		o.rs_min_rate = conn->rs_min_rate;
+		memcpy(o.after_sb, conn->after_sb, sizeof(o.after_sb));
+		ret = halo_blk_nl_opts(info, &o);
+		if (ret)
+			goto out;
+		/* the resync thread reads the rates at its next chunk */
+		WRITE_ONCE(conn->rs_max_rate, o.rs_max_rate);
+		WRITE_ONCE(conn->rs_min_rate, o.rs_min_rate);
+		memcpy(conn->after_sb, o.after_sb, sizeof(conn->after_sb));
+	}
+	if (a[HALO_BLK_A_DEV_ON_IO_ERROR])
+		WRITE_ONCE(dev->on_io_error, nla_get_u32(a[HALO_BLK_A_DEV_ON_IO_ERROR]));
+	if (a[HALO_BLK_A_DEV_ON_NO_QUORUM]) {
+		dev->on_no_quorum = nla_get_u32(a[HALO_BLK_A_DEV_ON_NO_QUORUM]);
+		/* held I/O goes on, or fails, at once (and says so) */
+		if (halo_blk_noq_update(dev))
 			goto out;
 	}
-	if (!conn->peer_id) {
-		NL_SET_ERR_MSG(info->extack,
-			       "the device was never connected: dev-connect sets its options");
-		ret = -ENOTCONN;
-		goto out;
-	}
-	o.rs_max_rate = conn->rs_max_rate;
-	o.rs_min_rate = conn->rs_min_rate;
-	memcpy(o.after_sb, conn->after_sb, sizeof(o.after_sb));
-	ret = halo_blk_nl_opts(info, &o);
-	if (ret)
-		goto out;
-	/* the resync thread reads the rates at its next chunk */
-	WRITE_ONCE(conn->rs_max_rate, o.rs_max_rate);
-	WRITE_ONCE(conn->rs_min_rate, o.rs_min_rate);
-	memcpy(conn->after_sb, o.after_sb, sizeof(conn->after_sb));
 	halo_blk_nl_notify(dev);
 out:
 	mutex_unlock(&dev->lock);
@@ -718,6 +735,12 @@ static void halo_blk_nl_event(struct halo_blk_dev *dev, u8 cmd)
 		err = nla_put_string(skb, HALO_BLK_A_DEV_NAME, dev->name) ||
 		      nla_put_u32(skb, HALO_BLK_A_DEV_PEER, dev->conn.peer_id) ||
 		      halo_blk_nl_put_sb(skb, &dev->conn);
+	else if (cmd == HALO_BLK_CMD_DEV_IO_ERROR_NTF)
+		err = nla_put_string(skb, HALO_BLK_A_DEV_NAME, dev->name) ||
+		      nla_put_u32(skb, HALO_BLK_A_DEV_ON_IO_ERROR, dev->on_io_error) ||
+		      nla_put_u64_64bit(skb, HALO_BLK_A_DEV_IO_ERRORS,
+					atomic64_read(&dev->io_errors), HALO_BLK_A_DEV_PAD) ||
+		      nla_put_string(skb, HALO_BLK_A_DEV_IO_ERROR, dev->io_error);
 	else
 		err = halo_blk_nl_put_dev(skb, dev);
 	if (err) {
@@ -743,6 +766,11 @@ void halo_blk_nl_notify_del(struct halo_blk_dev *dev)
 void halo_blk_nl_notify_split_brain(struct halo_blk_dev *dev)
 {
 	halo_blk_nl_event(dev, HALO_BLK_CMD_DEV_SPLIT_BRAIN_NTF);
+}
+
+void halo_blk_nl_notify_io_error(struct halo_blk_dev *dev)
+{
+	halo_blk_nl_event(dev, HALO_BLK_CMD_DEV_IO_ERROR_NTF);
 }
 
 static const struct genl_multicast_group halo_blk_genl_mcgrps[] = {

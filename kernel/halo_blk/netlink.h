@@ -12,5 +12,6 @@ void halo_blk_genl_exit(void);
 void halo_blk_nl_notify(struct halo_blk_dev *dev);
 void halo_blk_nl_notify_del(struct halo_blk_dev *dev);
 void halo_blk_nl_notify_split_brain(struct halo_blk_dev *dev);
+void halo_blk_nl_notify_io_error(struct halo_blk_dev *dev);
 
 #endif /* _HALO_BLK_NETLINK_H */

@@ -33,6 +33,8 @@ static const char *const halo_p_names[__HALO_P_TYPE_MAX] = {
 	[HALO_P_RS_START] = "rs-start",
 	[HALO_P_OV_REQUEST] = "ov-request",
 	[HALO_P_OV_REPLY] = "ov-reply",
+	[HALO_P_READ_REQ] = "read-req",
+	[HALO_P_READ_REPLY] = "read-reply",
 };
 
 const char *halo_p_type_name(u16 type)
@@ -267,6 +269,66 @@ int halo_p_data_decode(const u8 *buf, size_t len, u64 max_bytes,
 	if (d->sector > max_bytes / 512 ||
 	    d->size > max_bytes - d->sector * 512) {
 		*why = "write beyond the end of the device";
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* READ_REQ: id, sector, size */
+void halo_p_read_req_encode(const struct halo_p_read_req *r, u8 *buf)
+{
+	put_unaligned_be64(r->id, buf);
+	put_unaligned_be64(r->sector, buf + 8);
+	put_unaligned_be32(r->size, buf + 16);
+}
+
+int halo_p_read_req_decode(const u8 *buf, size_t len, u64 max_bytes,
+			   struct halo_p_read_req *r, const char **why)
+{
+	if (len != HALO_P_READ_REQ_LEN) {
+		*why = "read request of the wrong length";
+		return -EPROTO;
+	}
+	r->id = get_unaligned_be64(buf);
+	r->sector = get_unaligned_be64(buf + 8);
+	r->size = get_unaligned_be32(buf + 16);
+	if (!r->size || r->size % 512 || r->size > HALO_P_MAX_DATA) {
+		*why = "read of a size that is not whole sectors up to 1 MiB";
+		return -EPROTO;
+	}
+	if (r->sector > max_bytes / 512 ||
+	    r->size > max_bytes - r->sector * 512) {
+		*why = "read beyond the end of the device";
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* READ_REPLY: id, error, size; the data follows */
+void halo_p_read_reply_encode(const struct halo_p_read_reply *r, u8 *buf)
+{
+	put_unaligned_be64(r->id, buf);
+	put_unaligned_be32((u32)r->error, buf + 8);
+	put_unaligned_be32(r->size, buf + 12);
+}
+
+int halo_p_read_reply_decode(const u8 *buf, size_t len,
+			     struct halo_p_read_reply *r, const char **why)
+{
+	if (len < HALO_P_READ_REPLY_HDR) {
+		*why = "read reply too short";
+		return -EPROTO;
+	}
+	r->id = get_unaligned_be64(buf);
+	r->error = (s32)get_unaligned_be32(buf + 8);
+	r->size = get_unaligned_be32(buf + 12);
+	if (r->error > 0 || r->error < -4095) {
+		*why = "read reply with an error that is no errno";
+		return -EPROTO;
+	}
+	if ((r->error && r->size) || r->size > HALO_P_MAX_DATA ||
+	    len != HALO_P_READ_REPLY_HDR + r->size) {
+		*why = "read reply whose length does not match its size";
 		return -EPROTO;
 	}
 	return 0;

@@ -16,7 +16,7 @@
 #include <uapi/linux/halo_blk.h>
 
 #define HALO_P_MAGIC		0x68626c6b	/* "hblk" */
-#define HALO_P_VERSION		3
+#define HALO_P_VERSION		4
 #define HALO_P_HDR_LEN		16
 /* The largest payload: a write of 1 MiB and its header. */
 #define HALO_P_MAX_DATA		BIT(20)
@@ -40,6 +40,8 @@ enum halo_p_type {
 	HALO_P_RS_START,	/* the source: the target's generation, blocks to sync */
 	HALO_P_OV_REQUEST,	/* online verify: the source's checksums of a range */
 	HALO_P_OV_REPLY,	/* ... which of them the target's blocks differ from */
+	HALO_P_READ_REQ,	/* a Diskless node: read this range for me */
+	HALO_P_READ_REPLY,	/* ... the data, or the error */
 	__HALO_P_TYPE_MAX
 };
 
@@ -189,6 +191,31 @@ struct halo_p_ov_reply {
 void halo_p_ov_reply_encode(const struct halo_p_ov_reply *r, u8 *buf);
 int halo_p_ov_reply_decode(const u8 *buf, size_t len, u64 max_blocks,
 			   struct halo_p_ov_reply *r, const char **why);
+
+/* READ_REQ: a Diskless node's read, whole sectors, at most 1 MiB */
+#define HALO_P_READ_REQ_LEN	20
+struct halo_p_read_req {
+	u64 id;			/* echoed by the reply */
+	u64 sector;
+	u32 size;		/* bytes */
+};
+
+void halo_p_read_req_encode(const struct halo_p_read_req *r, u8 *buf);
+int halo_p_read_req_decode(const u8 *buf, size_t len, u64 max_bytes,
+			   struct halo_p_read_req *r, const char **why);
+
+/* READ_REPLY: this header, then size bytes of data (none on an error) */
+#define HALO_P_READ_REPLY_HDR	16
+struct halo_p_read_reply {
+	u64 id;
+	s32 error;		/* 0, or the server's read error (or -ENODATA) */
+	u32 size;
+};
+
+void halo_p_read_reply_encode(const struct halo_p_read_reply *r, u8 *buf);
+/* @len: the payload's length, data included */
+int halo_p_read_reply_decode(const u8 *buf, size_t len,
+			     struct halo_p_read_reply *r, const char **why);
 
 #define HALO_P_ACK_LEN	12
 /* the largest frame the receiver queues (halo_blk_ack_queue()) */

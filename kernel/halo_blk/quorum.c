@@ -24,8 +24,11 @@ static const char *const halo_blk_noq_names[] = {
 	[HALO_BLK_ON_NO_QUORUM_IO_ERROR] = "io-error",
 };
 
-/* Take the verdict again; the device's lock held. */
-void halo_blk_noq_update(struct halo_blk_dev *dev)
+/*
+ * Take the verdict again; the device's lock held. True if it changed
+ * (a dev-ntf went).
+ */
+bool halo_blk_noq_update(struct halo_blk_dev *dev)
 {
 	bool quorate = halo_quorate(dev->net) == 1, lost, hold;
 	u8 pol = dev->on_no_quorum;
@@ -36,7 +39,7 @@ void halo_blk_noq_update(struct halo_blk_dev *dev)
 	hold = lost && pol == HALO_BLK_ON_NO_QUORUM_SUSPEND_IO;
 	if (quorate == dev->quorate && lost == dev->noq_lost &&
 	    hold == dev->noq_quiesced)
-		return;
+		return false;
 	if (lost != dev->noq_lost || hold != dev->noq_quiesced) {
 		if (lost)
 			pr_warn("%s: no quorum: I/O %s (on-no-quorum %s)\n", dev->name,
@@ -57,6 +60,7 @@ void halo_blk_noq_update(struct halo_blk_dev *dev)
 		blk_mq_unquiesce_queue(dev->gd->queue);
 	dev->noq_quiesced = hold;
 	halo_blk_nl_notify(dev);
+	return true;
 }
 
 /*

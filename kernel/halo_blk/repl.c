@@ -58,7 +58,7 @@
 #include <linux/uio.h>
 #include <net/sock.h>
 
-static int halo_blk_sendmsg(struct socket *sock, struct msghdr *msg)
+int halo_blk_sendmsg(struct socket *sock, struct msghdr *msg)
 {
 	int ret;
 
@@ -458,7 +458,9 @@ void halo_blk_repl_write(struct halo_blk_dev *dev, struct request *rq)
 	}
 
 	mutex_lock(&conn->send_lock);
-	if (!conn->send_sock) {
+	/* a Diskless peer gets no writes: they are for a later full sync */
+	if (!conn->send_sock ||
+	    READ_ONCE(conn->peer.disk_state) == HALO_BLK_DISK_STATE_DISKLESS) {
 		mutex_unlock(&conn->send_lock);
 		halo_blk_write_alone(dev, rq);
 		return;
@@ -484,7 +486,11 @@ void halo_blk_repl_write(struct halo_blk_dev *dev, struct request *rq)
 	if (ret) {
 		/* the receiver notices too, and ends the connection */
 		kernel_sock_shutdown(conn->send_sock, SHUT_RDWR);
-	} else if (test_bit(HALO_BLK_REQ_IV, &req->flags)) {
+	} else if (!wait) {
+		/* protocol A: in the send buffer is the peer's part done */
+		set_bit(HALO_BLK_REQ_PEER_OK, &req->flags);
+	}
+	if (!ret && test_bit(HALO_BLK_REQ_IV, &req->flags)) {
 		/* an ack held for this write may go */
 		conn->sent_seq = max(conn->sent_seq, req->seq);
 		halo_blk_ack_flush(dev, false);
@@ -516,6 +522,8 @@ int halo_blk_repl_ack(struct halo_blk_dev *dev, const struct halo_p_ack *a)
 	if (a->error)
 		/* the local disk has it: the peer's lacks it (resync) */
 		halo_blk_write_alone(dev, rq);
+	else
+		set_bit(HALO_BLK_REQ_PEER_OK, &req->flags);
 	halo_blk_peer_done(rq);
 	return 0;
 }
@@ -583,6 +591,7 @@ void halo_blk_repl_down(struct halo_blk_dev *dev)
 	if (any)
 		halo_blk_new_current(dev);
 	blk_mq_tagset_busy_iter(&dev->tag_set, halo_blk_fail_peer, NULL);
+	halo_blk_pr_down(dev);
 }
 
 /* Send a frame (not the receiver's), under send_lock. */
@@ -767,7 +776,10 @@ int halo_blk_repl_rx_data(struct halo_blk_dev *dev, struct socket *sock,
 	if (ack == HALO_P_RECV_ACK)
 		ret = halo_blk_ack(dev, ack, d->id, 0);
 
-	if (!d->size) {
+	if (READ_ONCE(dev->detached)) {
+		/* Diskless: the peer marks it for a later sync */
+		err = -ENODATA;
+	} else if (!d->size) {
 		err = d->flags & HALO_P_DF_FLUSH ? blkdev_issue_flush(dev->disk.bdev) : 0;
 	} else {
 		/* this node's writes the peer's may overlap (see the top) */
@@ -781,9 +793,11 @@ int halo_blk_repl_rx_data(struct halo_blk_dev *dev, struct socket *sock,
 	}
 	if (bio)
 		halo_blk_free_bio_pages(bio);
-	if (err)
+	if (err && err != -ENODATA) {
 		pr_warn_ratelimited("%s: the peer's write at sector %llu failed here: %d\n",
 				    dev->name, d->sector, err);
+		halo_blk_io_error(dev, true, d->sector, err);
+	}
 	if (resync && !err)
 		halo_blk_rs_written(dev, d->size);
 	if (!ret && (ack == HALO_P_WRITE_ACK || ack == HALO_P_RS_ACK))

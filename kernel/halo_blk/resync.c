@@ -150,6 +150,23 @@ void halo_blk_rs_pace(struct halo_blk_dev *dev, u32 bytes)
 	conn->rs_last = now;
 }
 
+/*
+ * A resync or verify thread whose work is done waits for kthread_stop()
+ * from whoever reaps it (the stop functions), so that it is never gone
+ * before it is stopped.
+ */
+int halo_blk_thread_park(void)
+{
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (kthread_should_stop())
+			break;
+		schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
 /* -- the source ------------------------------------------------------- */
 
 /* Read @n blocks from @blk into a new bio's pages. */
@@ -158,6 +175,7 @@ struct bio *halo_blk_rs_read(struct halo_blk_dev *dev, u64 blk, u32 n)
 	struct bio *bio;
 	struct page *page;
 	u32 i;
+	int ret;
 
 	bio = bio_alloc(dev->disk.bdev, n, REQ_OP_READ, GFP_NOIO);
 	bio->bi_iter.bi_sector = blk << (HALO_MD_BLOCK_SHIFT - SECTOR_SHIFT);
@@ -167,8 +185,11 @@ struct bio *halo_blk_rs_read(struct halo_blk_dev *dev, u64 blk, u32 n)
 			goto err;
 		__bio_add_page(bio, page, PAGE_SIZE, 0);
 	}
-	if (submit_bio_wait(bio))
+	ret = submit_bio_wait(bio);
+	if (ret) {
+		halo_blk_io_error(dev, false, bio->bi_iter.bi_sector, ret);
 		goto err;
+	}
 	return bio;
 err:
 	halo_blk_free_bio_pages(bio);
@@ -364,14 +385,7 @@ static int halo_blk_rs_thread(void *arg)
 		}
 		halo_blk_free_bio_pages(bio);
 	}
-	while (!kthread_should_stop()) {
-		set_current_state(TASK_INTERRUPTIBLE);
-		if (kthread_should_stop())
-			break;
-		schedule();
-	}
-	__set_current_state(TASK_RUNNING);
-	return 0;
+	return halo_blk_thread_park();
 }
 
 /* An RS_ACK: the target wrote the chunk at block @a->id. */

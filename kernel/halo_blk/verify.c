@@ -158,14 +158,7 @@ static int halo_blk_ov_thread(void *arg)
 				why ?: "the connection went");
 	mutex_unlock(&dev->lock);
 
-	while (!kthread_should_stop()) {
-		set_current_state(TASK_INTERRUPTIBLE);
-		if (kthread_should_stop())
-			break;
-		schedule();
-	}
-	__set_current_state(TASK_RUNNING);
-	return 0;
+	return halo_blk_thread_park();
 }
 
 /* Stop a verify this node runs, and reap its thread; @why if it ran. */

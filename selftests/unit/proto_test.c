@@ -433,4 +433,84 @@ TEST(verify_frames)
 	EXPECT_STREQ("ov-reply", halo_p_type_name(HALO_P_OV_REPLY));
 }
 
+/* A Diskless node's reads: the request, and the reply with its data. */
+TEST(read_frames)
+{
+	const u64 max = 1ULL << 30;	/* a 1 GiB device */
+	struct halo_p_read_req q = { .id = 7, .sector = 16, .size = 8192 }, q2;
+	struct halo_p_read_reply r = { .id = 7, .size = 8192 }, r2;
+	u8 qbuf[HALO_P_READ_REQ_LEN], rbuf[HALO_P_READ_REPLY_HDR];
+	const char *why = NULL;
+
+	halo_p_read_req_encode(&q, qbuf);
+	ASSERT_EQ(0, halo_p_read_req_decode(qbuf, sizeof(qbuf), max, &q2, &why));
+	EXPECT_EQ(7, q2.id);
+	EXPECT_EQ(16, q2.sector);
+	EXPECT_EQ(8192, q2.size);
+	EXPECT_EQ(-EPROTO, halo_p_read_req_decode(qbuf, sizeof(qbuf) - 1, max, &q2, &why));
+	EXPECT_STREQ("read request of the wrong length", why);
+
+	/* nothing, part of a sector, more than a frame carries */
+	for (u32 size = 0; size <= HALO_P_MAX_DATA + 512; size += HALO_P_MAX_DATA + 512) {
+		q.size = size;
+		halo_p_read_req_encode(&q, qbuf);
+		EXPECT_EQ(-EPROTO, halo_p_read_req_decode(qbuf, sizeof(qbuf), max, &q2, &why));
+		EXPECT_STREQ("read of a size that is not whole sectors up to 1 MiB", why);
+	}
+	q.size = 1000;
+	halo_p_read_req_encode(&q, qbuf);
+	EXPECT_EQ(-EPROTO, halo_p_read_req_decode(qbuf, sizeof(qbuf), max, &q2, &why));
+	q.size = HALO_P_MAX_DATA;
+	halo_p_read_req_encode(&q, qbuf);
+	EXPECT_EQ(0, halo_p_read_req_decode(qbuf, sizeof(qbuf), max, &q2, &why));
+
+	/* the last sectors, one past them, an overflowing sector */
+	q.size = 4096;
+	q.sector = max / 512 - 8;
+	halo_p_read_req_encode(&q, qbuf);
+	EXPECT_EQ(0, halo_p_read_req_decode(qbuf, sizeof(qbuf), max, &q2, &why));
+	q.sector++;
+	halo_p_read_req_encode(&q, qbuf);
+	EXPECT_EQ(-EPROTO, halo_p_read_req_decode(qbuf, sizeof(qbuf), max, &q2, &why));
+	EXPECT_STREQ("read beyond the end of the device", why);
+	q.sector = ~0ULL / 256;
+	halo_p_read_req_encode(&q, qbuf);
+	EXPECT_EQ(-EPROTO, halo_p_read_req_decode(qbuf, sizeof(qbuf), max, &q2, &why));
+
+	/* the reply: its length is the header and the data */
+	halo_p_read_reply_encode(&r, rbuf);
+	ASSERT_EQ(0, halo_p_read_reply_decode(rbuf, sizeof(rbuf) + 8192, &r2, &why));
+	EXPECT_EQ(7, r2.id);
+	EXPECT_EQ(0, r2.error);
+	EXPECT_EQ(8192, r2.size);
+	EXPECT_EQ(-EPROTO, halo_p_read_reply_decode(rbuf, sizeof(rbuf) + 4096, &r2, &why));
+	EXPECT_STREQ("read reply whose length does not match its size", why);
+	EXPECT_EQ(-EPROTO, halo_p_read_reply_decode(rbuf, sizeof(rbuf) - 1, &r2, &why));
+	EXPECT_STREQ("read reply too short", why);
+
+	/* an error carries no data, and is an errno */
+	r.error = -EIO;
+	halo_p_read_reply_encode(&r, rbuf);
+	EXPECT_EQ(-EPROTO, halo_p_read_reply_decode(rbuf, sizeof(rbuf) + 8192, &r2, &why));
+	r.size = 0;
+	halo_p_read_reply_encode(&r, rbuf);
+	EXPECT_EQ(0, halo_p_read_reply_decode(rbuf, sizeof(rbuf), &r2, &why));
+	EXPECT_EQ(-EIO, r2.error);
+	r.error = 5;
+	halo_p_read_reply_encode(&r, rbuf);
+	EXPECT_EQ(-EPROTO, halo_p_read_reply_decode(rbuf, sizeof(rbuf), &r2, &why));
+	EXPECT_STREQ("read reply with an error that is no errno", why);
+	r.error = -5000;
+	halo_p_read_reply_encode(&r, rbuf);
+	EXPECT_EQ(-EPROTO, halo_p_read_reply_decode(rbuf, sizeof(rbuf), &r2, &why));
+
+	/* more than a frame carries */
+	r.error = 0;
+	r.size = HALO_P_MAX_DATA + 512;
+	halo_p_read_reply_encode(&r, rbuf);
+	EXPECT_EQ(-EPROTO, halo_p_read_reply_decode(rbuf, sizeof(rbuf) + r.size, &r2, &why));
+	EXPECT_STREQ("read-req", halo_p_type_name(HALO_P_READ_REQ));
+	EXPECT_STREQ("read-reply", halo_p_type_name(HALO_P_READ_REPLY));
+}
+
 TEST_HARNESS_MAIN

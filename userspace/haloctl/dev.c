@@ -55,6 +55,12 @@ static void dev_usage(FILE *f)
 		"  this node's cluster instance is not quorate: nothing (off, the\n"
 		"  default), hold I/O until quorum is back, or fail it; with either,\n"
 		"  promotion without quorum is refused. Takes effect at once.\n"
+		"  on-io-error detach|pass-on: what the device does when its backing or\n"
+		"  metadata device fails a read or a write: give the disk up and go on\n"
+		"  Diskless through a connected UpToDate peer (detach, the default;\n"
+		"  the failed request is finished by the peer), or fail the request\n"
+		"  and keep the disk (pass-on). Either way dev show counts io-errors\n"
+		"  and monitor prints an io-error event.\n"
 		"OPTIONs:\n"
 		"  resync-max-rate RATE: a resync from this node never goes faster; 0\n"
 		"  (the default): as fast as the link and the disks go.\n"
@@ -148,12 +154,20 @@ struct nla_policy dev_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	[HALO_BLK_A_DEV_ON_NO_QUORUM] = { .type = NLA_U32 },
 	[HALO_BLK_A_DEV_QUORATE] = { .type = NLA_FLAG },
 	[HALO_BLK_A_DEV_IO_SUSPENDED] = { .type = NLA_FLAG },
+	[HALO_BLK_A_DEV_ON_IO_ERROR] = { .type = NLA_U32 },
+	[HALO_BLK_A_DEV_IO_ERRORS] = { .type = NLA_U64 },
+	[HALO_BLK_A_DEV_IO_ERROR] = { .type = NLA_NUL_STRING },
 };
 
 static const char *const on_no_quorum_names[] = {
 	[HALO_BLK_ON_NO_QUORUM_OFF] = "off",
 	[HALO_BLK_ON_NO_QUORUM_SUSPEND_IO] = "suspend-io",
 	[HALO_BLK_ON_NO_QUORUM_IO_ERROR] = "io-error",
+};
+
+static const char *const on_io_error_names[] = {
+	[HALO_BLK_ON_IO_ERROR_DETACH] = "detach",
+	[HALO_BLK_ON_IO_ERROR_PASS_ON] = "pass-on",
 };
 
 static struct nla_policy ov_policy[HALO_BLK_A_VERIFY_MAX + 1] = {
@@ -220,6 +234,30 @@ int print_split_brain(struct nlattr *nest)
 		print_text(" left StandAlone");
 	print_close_object();
 	return 0;
+}
+
+/*
+ * on-io-error, io-errors and the last io-error of a dev-get reply or
+ * event; in text only once there was an error (or the policy is not the
+ * default).
+ */
+void print_io_error(struct nlattr **tb)
+{
+	uint64_t n = tb[HALO_BLK_A_DEV_IO_ERRORS] ?
+		     nla_get_u64(tb[HALO_BLK_A_DEV_IO_ERRORS]) : 0;
+
+	if (tb[HALO_BLK_A_DEV_ON_IO_ERROR]) {
+		uint32_t v = nla_get_u32(tb[HALO_BLK_A_DEV_ON_IO_ERROR]);
+
+		print_string("on-io-error",
+			     n || v != HALO_BLK_ON_IO_ERROR_DETACH ? " on-io-error %s" : NULL,
+			     NAME_OF(on_io_error_names, v));
+	}
+	if (tb[HALO_BLK_A_DEV_IO_ERRORS])
+		print_u64("io-errors", n ? " io-errors %" PRIu64 : NULL, n);
+	if (tb[HALO_BLK_A_DEV_IO_ERROR])
+		print_string("io-error", " io-error \"%s\"",
+			     nla_get_string(tb[HALO_BLK_A_DEV_IO_ERROR]));
 }
 
 /* The verify nest of a dev-get reply or event; -EINVAL if malformed. */
@@ -374,6 +412,7 @@ static int print_dev(struct nl_msg *msg, bool one_line)
 	print_bool("quorate", " quorate:%s", tb[HALO_BLK_A_DEV_QUORATE]);
 	print_bool("io-suspended", tb[HALO_BLK_A_DEV_IO_SUSPENDED] ? " io-suspended:%s" : NULL,
 		   tb[HALO_BLK_A_DEV_IO_SUSPENDED]);
+	print_io_error(tb);
 	print_bool("discard-my-data",
 		   tb[HALO_BLK_A_DEV_DISCARD_MY_DATA] ? " discard-my-data:%s" : NULL,
 		   tb[HALO_BLK_A_DEV_DISCARD_MY_DATA]);
@@ -454,8 +493,8 @@ struct dev_attrs {
 	bool has_minor, force, two_primaries, has_max_rate, has_min_rate;
 	bool has_after_sb[3], discard_my_data;
 	uint32_t verify_alg;	/* 0: none given */
-	uint32_t on_no_quorum;
-	bool has_on_no_quorum;
+	uint32_t on_no_quorum, on_io_error;
+	bool has_on_no_quorum, has_on_io_error;
 	bool verify_stop;
 };
 
@@ -496,6 +535,8 @@ static int dev_request(uint8_t cmd, int flags, const char *name,
 	    (a->verify_alg && nla_put_u32(msg, HALO_BLK_A_DEV_VERIFY_ALG, a->verify_alg) < 0) ||
 	    (a->has_on_no_quorum &&
 	     nla_put_u32(msg, HALO_BLK_A_DEV_ON_NO_QUORUM, a->on_no_quorum) < 0) ||
+	    (a->has_on_io_error &&
+	     nla_put_u32(msg, HALO_BLK_A_DEV_ON_IO_ERROR, a->on_io_error) < 0) ||
 	    (a->verify_stop && nla_put_flag(msg, HALO_BLK_A_DEV_VERIFY_STOP) < 0)) {
 		nlmsg_free(msg);
 		halo_nl_close(&nl);
@@ -704,42 +745,61 @@ static int dev_connect(int argc, char **argv)
 	return dev_request(HALO_BLK_CMD_DEV_CONNECT, 0, name, &a, NULL);
 }
 
+/*
+ * A policy OPTION of dev set whose VALUE is one of @names (@n of them,
+ * @valid their list for messages): 1 and @v set, -1 on a bad value, 0 if
+ * argv[0] is another option.
+ */
+static int dev_enum_option(int argc, char **argv, const char *option,
+			   const char *const *names, uint32_t n, const char *valid,
+			   uint32_t *v)
+{
+	if (!matches(argv[0], option))
+		return 0;
+	if (argc < 2) {
+		errorf("\"%s\" needs a value (%s)", option, valid);
+		return -1;
+	}
+	for (*v = 0; *v < n; (*v)++)
+		if (!strcmp(argv[1], names[*v]))
+			return 1;
+	errorf("invalid %s \"%s\" (use %s)", option, argv[1], valid);
+	return -1;
+}
+
+#define DEV_SET_OPTIONS DEV_OPTIONS ", on-no-quorum, on-io-error"
+
 static int dev_set(int argc, char **argv)
 {
 	const char *name = dev_name_arg("set", argc, argv);
 	struct dev_attrs a = {};
-	uint32_t v;
 	int ret;
 
 	if (!name)
 		return 1;
 	if (argc < 2) {
-		errorf("dev set needs OPTION VALUE (" DEV_OPTIONS ", on-no-quorum)");
+		errorf("dev set needs OPTION VALUE (" DEV_SET_OPTIONS ")");
 		return 1;
 	}
 	for (argc--, argv++; argc > 0; argc -= 2, argv += 2) {
-		if (matches(argv[0], "on-no-quorum")) {
-			if (argc < 2) {
-				errorf("\"on-no-quorum\" needs a value (off, suspend-io or io-error)");
-				return 1;
-			}
-			for (v = 0; v < 3; v++)
-				if (!strcmp(argv[1], on_no_quorum_names[v]))
-					break;
-			if (v == 3) {
-				errorf("invalid on-no-quorum \"%s\" (use off, suspend-io or io-error)",
-				       argv[1]);
-				return 1;
-			}
-			a.on_no_quorum = v;
+		ret = dev_enum_option(argc, argv, "on-no-quorum", on_no_quorum_names,
+				      sizeof(on_no_quorum_names) / sizeof(on_no_quorum_names[0]),
+				      "off, suspend-io or io-error", &a.on_no_quorum);
+		if (ret > 0)
 			a.has_on_no_quorum = true;
-			continue;
+		if (!ret) {
+			ret = dev_enum_option(argc, argv, "on-io-error", on_io_error_names,
+					      sizeof(on_io_error_names) / sizeof(on_io_error_names[0]),
+					      "detach or pass-on", &a.on_io_error);
+			if (ret > 0)
+				a.has_on_io_error = true;
 		}
-		ret = dev_option(argc, argv, &a);
+		if (!ret)
+			ret = dev_option(argc, argv, &a);
 		if (ret < 0)
 			return 1;
 		if (!ret) {
-			errorf("unknown dev set option \"%s\" (use " DEV_OPTIONS ", on-no-quorum)",
+			errorf("unknown dev set option \"%s\" (use " DEV_SET_OPTIONS ")",
 			       argv[0]);
 			return 1;
 		}

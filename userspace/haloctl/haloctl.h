@@ -43,6 +43,7 @@ int print_node_msg(struct nl_msg *msg, void *arg);
 int print_dev_msg(struct nl_msg *msg, void *arg);
 int print_dev_line(struct nl_msg *msg);
 int print_split_brain(struct nlattr *nest);
+void print_io_error(struct nlattr **tb);
 void print_fence(struct nlattr *nest);
 void print_link(struct nlattr *nest);
 const char *node_state_name(uint32_t state);

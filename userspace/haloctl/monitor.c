@@ -219,14 +219,21 @@ static int print_dev_event(struct nl_msg *msg, const char *event)
 	struct nlattr *tb[HALO_BLK_A_DEV_MAX + 1];
 	bool del = !strcmp(event, "dev-del");
 	bool sb = !strcmp(event, "split-brain");
+	bool ioe = !strcmp(event, "io-error");
 
-	if ((del || sb) && (genlmsg_parse(nlmsg_hdr(msg), 0, tb, HALO_BLK_A_DEV_MAX,
-					  dev_policy) < 0 || !tb[HALO_BLK_A_DEV_NAME] ||
-			    (sb && !tb[HALO_BLK_A_DEV_SPLIT_BRAIN])))
+	if ((del || sb || ioe) &&
+	    (genlmsg_parse(nlmsg_hdr(msg), 0, tb, HALO_BLK_A_DEV_MAX,
+			   dev_policy) < 0 || !tb[HALO_BLK_A_DEV_NAME] ||
+	     (sb && !tb[HALO_BLK_A_DEV_SPLIT_BRAIN]) ||
+	     (ioe && !tb[HALO_BLK_A_DEV_IO_ERROR])))
 		return 0;	/* a newer kernel's event: skip it */
 	print_begin(opts.json, false);
 	print_string("event", "%s ", event);
-	if (sb) {
+	if (ioe) {
+		print_string("name", "%s", nla_get_string(tb[HALO_BLK_A_DEV_NAME]));
+		print_io_error(tb);
+		print_text("\n");
+	} else if (sb) {
 		print_string("name", "%s", nla_get_string(tb[HALO_BLK_A_DEV_NAME]));
 		if (tb[HALO_BLK_A_DEV_PEER])
 			print_u64("peer", " peer:%" PRIu64 " ",
@@ -261,6 +268,8 @@ static int on_blk_event(struct nl_msg *msg, void *arg)
 		return print_dev_event(msg, "dev-del");
 	case HALO_BLK_CMD_DEV_SPLIT_BRAIN_NTF:
 		return print_dev_event(msg, "split-brain");
+	case HALO_BLK_CMD_DEV_IO_ERROR_NTF:
+		return print_dev_event(msg, "io-error");
 	default:
 		return NL_OK;
 	}

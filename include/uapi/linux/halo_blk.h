@@ -158,6 +158,22 @@ enum halo_blk_on_no_quorum {
 	HALO_BLK_ON_NO_QUORUM_IO_ERROR,
 };
 
+/**
+ * enum halo_blk_on_io_error - What the device does when its backing device (or
+ *   metadata device) fails a read or a write (DRBD's on-io-error).
+ * @HALO_BLK_ON_IO_ERROR_DETACH: The default. The disk is given up: the device
+ *   goes Diskless and carries on through the peer (reads from the peer's disk,
+ *   writes to it only), if connected to an UpToDate peer; the request that
+ *   failed is completed by the peer, so the application sees no error. Without
+ *   such a peer, I/O fails.
+ * @HALO_BLK_ON_IO_ERROR_PASS_ON: The error goes to the application; the disk
+ *   stays attached and the device keeps its disk state.
+ */
+enum halo_blk_on_io_error {
+	HALO_BLK_ON_IO_ERROR_DETACH,
+	HALO_BLK_ON_IO_ERROR_PASS_ON,
+};
+
 enum {
 	HALO_BLK_A_DEV_PAD = 1,
 	HALO_BLK_A_DEV_NAME,
@@ -198,6 +214,9 @@ enum {
 	HALO_BLK_A_DEV_VERIFY_ALG,
 	HALO_BLK_A_DEV_VERIFY_STOP,
 	HALO_BLK_A_DEV_VERIFY,
+	HALO_BLK_A_DEV_ON_IO_ERROR,
+	HALO_BLK_A_DEV_IO_ERRORS,
+	HALO_BLK_A_DEV_IO_ERROR,
 
 	__HALO_BLK_A_DEV_MAX,
 	HALO_BLK_A_DEV_MAX = (__HALO_BLK_A_DEV_MAX - 1)
@@ -241,6 +260,7 @@ enum {
 	HALO_BLK_CMD_DEV_SET,
 	HALO_BLK_CMD_DEV_SPLIT_BRAIN_NTF,
 	HALO_BLK_CMD_DEV_VERIFY,
+	HALO_BLK_CMD_DEV_IO_ERROR_NTF,
 
 	__HALO_BLK_CMD_MAX,
 	HALO_BLK_CMD_MAX = (__HALO_BLK_CMD_MAX - 1)
