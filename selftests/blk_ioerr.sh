@@ -94,7 +94,8 @@ sleep 2
 kill -0 $fio 2>/dev/null || fail "fio ended before the errors began: $(cat "$dir/fio")"
 dm_fail "$dma"
 wait_for 30 is 1 r0 disk Diskless || fail "not Diskless: $(hctl 1 dev show r0)"
-wait $fio || fail "fio failed (its writes or its verify): $(cat "$dir/fio")"
+wait $fio || fail "fio failed (its writes or its verify): $(grep -E 'err=|error' "$dir/fio")
+$(hctl 1 dev show r0; hctl 2 dev show r0; kmsg_since | grep -E 'halo|r0')"
 fio=
 grep -q "err= 0" "$dir/fio" || fail "fio saw errors: $(cat "$dir/fio")"
 echo "ok: fio wrote and verified 16 MiB across the detach: $(grep -E '^ +(write|read):' "$dir/fio" | tr -s ' ' | paste -sd' ')"
@@ -109,9 +110,18 @@ kmsg_since | grep -q "r0: the local disk is given up (on-io-error detach): Diskl
 	fail "kernel log: $(kmsg_since | grep r0)"
 echo "ok: detached: $n I/O errors, $(dev_json 1 r0 io-error); node 2 sees Diskless"
 
-# every block as node 2's disk holds it, read through node 1
-cmp <(head -c "$size" /dev/halo0) <(blockdev --flushbufs "$lb"; head -c "$size" "$lb") ||
-	fail "node 1 reads differ from node 2's disk"
+# every block as node 2's disk holds it, read through node 1; and a
+# block written under node 2's halo, straight to its disk, is what node 1
+# reads there: the reads are node 2's
+blockdev --flushbufs "$lb"
+h1=$(dd if=/dev/halo0 bs=1M iflag=direct 2>/dev/null | head -c "$size" | sha256sum)
+h2=$(head -c "$size" "$lb" | sha256sum)
+[ "$h1" = "$h2" ] || fail "node 1 reads differ from node 2's disk"
+head -c 4096 /dev/urandom > "$dir/probe"
+dd if="$dir/probe" of="$lb" bs=4k seek=100 oflag=direct conv=notrunc 2>/dev/null ||
+	fail "write under node 2"
+dd if=/dev/halo0 bs=4k skip=100 count=1 iflag=direct 2>/dev/null | cmp -s - "$dir/probe" ||
+	fail "node 1 did not read node 2's disk"
 echo "ok: node 1 (Diskless) reads node 2's disk"
 
 # -- without the peer, a Diskless node's I/O fails; with it, it goes on --
@@ -135,9 +145,9 @@ hctl 1 dev primary r0 || fail "promote the Diskless node, its peer UpToDate"
 head -c 65536 /dev/urandom > "$dir/blk"
 dd if="$dir/blk" of=/dev/halo0 bs=64k count=1 seek=10 oflag=direct 2>/dev/null ||
 	fail "a Diskless node's write with its peer back"
-cmp <(dd if=/dev/halo0 bs=64k count=1 skip=10 iflag=direct 2>/dev/null) "$dir/blk" ||
+dd if=/dev/halo0 bs=64k count=1 skip=10 iflag=direct 2>/dev/null | cmp -s - "$dir/blk" ||
 	fail "read back through the peer"
-cmp <(dd if="$lb" bs=64k count=1 skip=10 iflag=direct 2>/dev/null) "$dir/blk" ||
+dd if="$lb" bs=64k count=1 skip=10 iflag=direct 2>/dev/null | cmp -s - "$dir/blk" ||
 	fail "the write is not on node 2's disk"
 echo "ok: a Diskless node's I/O fails without its peer, goes on with it (reconnected)"
 

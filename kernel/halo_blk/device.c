@@ -117,7 +117,7 @@ static void halo_blk_local_failed(struct halo_blk_dev *dev, struct request *rq,
 {
 	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
 
-	halo_blk_io_error(dev, op_is_write(req_op(rq)), sector,
+	halo_blk_io_error(dev, req_op(rq) != REQ_OP_READ, sector,
 			  blk_status_to_errno(status));
 	if (READ_ONCE(dev->detached))
 		set_bit(HALO_BLK_REQ_LOCAL_FAILED, &req->flags);
@@ -193,7 +193,7 @@ static blk_status_t halo_blk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	req->flags = 0;
 	atomic_set(&req->pending, 1);
 	/* Diskless: reads come from the peer (halo_blk_req_put()) */
-	if (unlikely(READ_ONCE(dev->detached)) && !op_is_write(req_op(rq))) {
+	if (unlikely(READ_ONCE(dev->detached)) && req_op(rq) == REQ_OP_READ) {
 		set_bit(HALO_BLK_REQ_LOCAL_FAILED, &req->flags);
 		halo_blk_req_put(rq);
 		return BLK_STS_OK;

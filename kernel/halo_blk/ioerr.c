@@ -337,9 +337,9 @@ static void halo_blk_prs_answer(struct halo_blk_dev *dev, struct halo_blk_prs *p
 	u8 hdr[HALO_P_HDR_LEN + HALO_P_READ_REPLY_HDR];
 	struct halo_p_read_reply rr = { .id = p->r.id };
 	struct bio *bio = NULL;
-	struct bvec_iter iter;
 	struct msghdr msg;
 	struct bio_vec bv;
+	unsigned short i;
 	u32 left;
 	int ret;
 
@@ -350,6 +350,7 @@ static void halo_blk_prs_answer(struct halo_blk_dev *dev, struct halo_blk_prs *p
 	else
 		bio = halo_blk_prs_read(dev, &p->r, &rr.error);
 	rr.size = bio ? p->r.size : 0;
+	left = rr.size;
 	halo_p_hdr_encode(hdr, HALO_P_READ_REPLY, HALO_P_READ_REPLY_HDR + rr.size);
 	halo_p_read_reply_encode(&rr, hdr + HALO_P_HDR_LEN);
 
@@ -358,18 +359,15 @@ static void halo_blk_prs_answer(struct halo_blk_dev *dev, struct halo_blk_prs *p
 		goto out;
 	halo_blk_ack_flush(dev, false);
 	ret = halo_blk_sock_send_more(conn->send_sock, hdr, sizeof(hdr), !!bio);
-	if (!ret && bio) {
-		left = rr.size;
-		bio_for_each_segment(bv, bio, iter) {
-			left -= bv.bv_len;
-			msg = (struct msghdr){
-				.msg_flags = MSG_NOSIGNAL | (left ? MSG_MORE : 0),
-			};
-			iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, &bv, 1, bv.bv_len);
-			ret = halo_blk_sendmsg(conn->send_sock, &msg);
-			if (ret)
-				break;
-		}
+	/* the pages as added: the completed bio's iterator is used up */
+	for (i = 0; !ret && bio && i < bio->bi_vcnt; i++) {
+		bv = bio->bi_io_vec[i];
+		left -= bv.bv_len;
+		msg = (struct msghdr){
+			.msg_flags = MSG_NOSIGNAL | (left ? MSG_MORE : 0),
+		};
+		iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, &bv, 1, bv.bv_len);
+		ret = halo_blk_sendmsg(conn->send_sock, &msg);
 	}
 	if (ret)
 		kernel_sock_shutdown(conn->send_sock, SHUT_RDWR);
