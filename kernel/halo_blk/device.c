@@ -833,9 +833,10 @@ static void halo_blk_dev_remove(struct halo_blk_dev *dev)
 	halo_blk_noq_release(dev);
 	mutex_unlock(&dev->lock);
 	del_gendisk(dev->gd);	/* waits for I/O; later opens and I/O fail */
-	cancel_work_sync(&dev->io_err_work);
 	/* what the peer lacks, for the next attach */
 	halo_blk_bm_write(dev);
+	/* last: its failure is reported too, while the namespace is there */
+	cancel_work_sync(&dev->io_err_work);
 	blk_mq_free_tag_set(&dev->tag_set);
 	halo_blk_dev_put_backing(dev);
 	put_disk(dev->gd);	/* dev goes with the last reference */
