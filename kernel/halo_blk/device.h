@@ -185,6 +185,7 @@ int halo_blk_ack_queue(struct halo_blk_dev *dev, enum halo_p_type type,
 void halo_blk_ack_idle(struct halo_blk_dev *dev, struct socket *sock);
 void halo_blk_ack_flush(struct halo_blk_dev *dev, bool nonblock);
 void halo_blk_ack_work(struct work_struct *work);
+struct request *halo_blk_id_to_rq(struct halo_blk_dev *dev, u64 id);
 int halo_blk_repl_ack(struct halo_blk_dev *dev, const struct halo_p_ack *a);
 void halo_blk_repl_up(struct halo_blk_dev *dev, struct socket *sock);
 void halo_blk_repl_state(struct halo_blk_dev *dev);

@@ -203,18 +203,14 @@ static int halo_blk_recv_drop(struct socket *sock, u32 len)
 int halo_blk_pr_reply(struct halo_blk_dev *dev, struct socket *sock,
 		      const struct halo_p_read_reply *r)
 {
+	struct request *rq = halo_blk_id_to_rq(dev, r->id);
 	struct halo_blk_conn *conn = &dev->conn;
-	u32 tag = lower_32_bits(r->id);
 	struct req_iterator iter;
 	struct halo_blk_req *req;
 	struct msghdr msg;
-	struct request *rq;
 	struct bio_vec bv;
 	int ret;
 
-	if (upper_32_bits(r->id) != conn->gen || tag >= dev->tag_set.queue_depth)
-		return -EPROTO;
-	rq = blk_mq_tag_to_rq(dev->tag_set.tags[0], tag);
 	if (!rq)
 		return -EPROTO;
 	req = blk_mq_rq_to_pdu(rq);

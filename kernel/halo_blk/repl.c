@@ -502,18 +502,25 @@ void halo_blk_repl_write(struct halo_blk_dev *dev, struct request *rq)
 		halo_blk_peer_done(rq);
 }
 
+/*
+ * The request a frame id of this connection names (the connection's
+ * generation and a tag), or NULL if it names none.
+ */
+struct request *halo_blk_id_to_rq(struct halo_blk_dev *dev, u64 id)
+{
+	u32 tag = lower_32_bits(id);
+
+	if (upper_32_bits(id) != dev->conn.gen || tag >= dev->tag_set.queue_depth)
+		return NULL;
+	return blk_mq_tag_to_rq(dev->tag_set.tags[0], tag);
+}
+
 /* An ack from the peer: complete the request it names, if it still waits. */
 int halo_blk_repl_ack(struct halo_blk_dev *dev, const struct halo_p_ack *a)
 {
-	struct halo_blk_conn *conn = &dev->conn;
-	u32 tag = lower_32_bits(a->id);
+	struct request *rq = halo_blk_id_to_rq(dev, a->id);
 	struct halo_blk_req *req;
-	struct request *rq;
 
-	if (upper_32_bits(a->id) != conn->gen ||
-	    tag >= dev->tag_set.queue_depth)
-		return -EPROTO;
-	rq = blk_mq_tag_to_rq(dev->tag_set.tags[0], tag);
 	if (!rq)
 		return -EPROTO;
 	req = blk_mq_rq_to_pdu(rq);
