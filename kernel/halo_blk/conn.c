@@ -773,7 +773,7 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 	struct halo_p_ov_reply ovr;
 	struct halo_p_ov_req ovq;
 	struct halo_p_read_reply rr;
-	struct halo_p_read_req rq;
+	struct halo_p_read_req rreq;
 	u8 *bm_buf = dev->conn.rx_bitmap;
 	struct halo_p_state st;
 	struct halo_p_data d;
@@ -973,11 +973,11 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 			if (ret)
 				goto lost;
 			if (halo_p_read_req_decode(buf, hdr.len, halo_blk_size_bytes(dev),
-						   &rq, &why)) {
+						   &rreq, &why)) {
 				snprintf(err, size, "the peer sent a bad read request: %s", why);
 				return;
 			}
-			ret = halo_blk_prs_queue(dev, &rq);
+			ret = halo_blk_prs_queue(dev, &rreq);
 			if (ret == -ENOBUFS) {
 				strscpy(err, "the peer has too many reads awaiting replies", size);
 				return;

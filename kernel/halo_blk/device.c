@@ -989,7 +989,7 @@ int halo_blk_dev_secondary(struct halo_blk_dev *dev,
 	set_disk_ro(dev->gd, true);
 	halo_blk_noq_update(dev);
 	/* every write was completed before the last close: make them durable */
-	ret = dev->detached ? 0 : blkdev_issue_flush(dev->disk.bdev);
+	ret = READ_ONCE(dev->detached) ? 0 : blkdev_issue_flush(dev->disk.bdev);
 	/* and what the peer lacks of them: a secondary's bitmap is exact */
 	if (!ret)
 		ret = halo_blk_bm_write(dev);

@@ -48,7 +48,8 @@ struct halo_blk_dev {
 	struct list_head submit_list;
 	struct work_struct submit_work;
 	struct workqueue_struct *submit_wq;
-	struct workqueue_struct *ack_wq;	/* conn.ack_work */
+	/* one at a time: conn.ack_work and prs_work, io_err_work, pr_work */
+	struct workqueue_struct *ack_wq;
 
 	u32 node_id;		/* the local node's, at create */
 
@@ -185,6 +186,7 @@ int halo_blk_ack_queue(struct halo_blk_dev *dev, enum halo_p_type type,
 void halo_blk_ack_idle(struct halo_blk_dev *dev, struct socket *sock);
 void halo_blk_ack_flush(struct halo_blk_dev *dev, bool nonblock);
 void halo_blk_ack_work(struct work_struct *work);
+u64 halo_blk_rq_id(struct halo_blk_dev *dev, struct request *rq);
 struct request *halo_blk_id_to_rq(struct halo_blk_dev *dev, u64 id);
 int halo_blk_repl_ack(struct halo_blk_dev *dev, const struct halo_p_ack *a);
 void halo_blk_repl_up(struct halo_blk_dev *dev, struct socket *sock);

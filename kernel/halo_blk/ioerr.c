@@ -136,7 +136,7 @@ static void halo_blk_pr_send(struct halo_blk_dev *dev, struct request *rq)
 	mutex_lock(&conn->send_lock);
 	if (conn->send_sock &&
 	    READ_ONCE(conn->peer.disk_state) == HALO_BLK_DISK_STATE_UPTODATE) {
-		r.id = (u64)conn->gen << 32 | rq->tag;
+		r.id = halo_blk_rq_id(dev, rq);
 		req->peer_id = r.id;
 		set_bit(HALO_BLK_REQ_PEER_READ, &req->flags);
 		asked = true;

@@ -465,7 +465,7 @@ void halo_blk_repl_write(struct halo_blk_dev *dev, struct request *rq)
 		halo_blk_write_alone(dev, rq);
 		return;
 	}
-	d.id = (u64)conn->gen << 32 | rq->tag;
+	d.id = halo_blk_rq_id(dev, rq);
 	wait = conn->protocol != HALO_P_PROTO_A;
 	if (wait) {
 		req->peer_id = d.id;
@@ -500,6 +500,13 @@ void halo_blk_repl_write(struct halo_blk_dev *dev, struct request *rq)
 		halo_blk_write_alone(dev, rq);
 	if (ret && wait)
 		halo_blk_peer_done(rq);
+}
+
+/* The frame id of @rq on this connection; under send_lock (conn.gen). */
+u64 halo_blk_rq_id(struct halo_blk_dev *dev, struct request *rq)
+{
+	lockdep_assert_held(&dev->conn.send_lock);
+	return (u64)dev->conn.gen << 32 | rq->tag;
 }
 
 /*

@@ -187,7 +187,8 @@ struct bio *halo_blk_rs_read(struct halo_blk_dev *dev, u64 blk, u32 n)
 	}
 	ret = submit_bio_wait(bio);
 	if (ret) {
-		halo_blk_io_error(dev, false, bio->bi_iter.bi_sector, ret);
+		/* the completed bio's iterator has moved on: the start, from @blk */
+		halo_blk_io_error(dev, false, blk << (HALO_MD_BLOCK_SHIFT - SECTOR_SHIFT), ret);
 		goto err;
 	}
 	return bio;
