@@ -10,9 +10,11 @@
  *
  * Only the submit worker adds extents (one writer: transactions go in
  * order, without a lock held across their I/O); completions drop their
- * references under al_lock. An extent leaves the set only idle, and only
- * after the bitmap's changes are on disk: its bits set in memory (writes
- * without the peer) are then on disk before the log forgets it.
+ * references under al_lock, and under protocols A and B the transfer log
+ * keeps a write's until the peer's disk has it (repl.c). An extent leaves
+ * the set only idle, and only after the bitmap's changes are on disk: its
+ * bits set in memory (writes without the peer) are then on disk before
+ * the log forgets it.
  */
 
 #include "al.h"
@@ -60,7 +62,11 @@ int halo_blk_al_begin(struct halo_blk_dev *dev, u64 pos, u64 bytes)
 			spin_unlock_irqrestore(&dev->al_lock, flags);
 			if (ret != -EBUSY)
 				break;
-			/* every extent busy: one of the writes completes */
+			/*
+			 * every extent busy: one of the writes completes, or
+			 * the peer confirms writes of protocol A or B
+			 */
+			halo_blk_tl_kick(dev);
 			wait_event(dev->al_wait, halo_blk_al_room(dev));
 		}
 		if (ev != U32_MAX)

@@ -82,6 +82,9 @@ void halo_blk_conn_init(struct halo_blk_conn *conn)
 	spin_lock_init(&conn->prs_lock);
 	INIT_LIST_HEAD(&conn->prs_list);
 	INIT_WORK(&conn->prs_work, halo_blk_prs_work);
+	spin_lock_init(&conn->tl_lock);
+	init_waitqueue_head(&conn->tl_wait);
+	INIT_DELAYED_WORK(&conn->tl_work, halo_blk_tl_work);
 }
 
 /* -- frames on a socket ------------------------------------------------- */
@@ -1035,6 +1038,43 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 			    halo_blk_repl_ack(dev, &a)) {
 				snprintf(err, size, "the peer sent a bad ack%s%s",
 					 why ? ": " : "", why ?: "");
+				return;
+			}
+			break;
+		case HALO_P_BARRIER:
+			ret = halo_blk_recv_payload(sock, &hdr, buf, HALO_P_BARRIER_LEN,
+						    HALO_P_BARRIER_LEN, err, size);
+			if (ret > 0)
+				return;
+			if (ret)
+				goto lost;
+			if (halo_p_barrier_decode(buf, hdr.len, &count, &why)) {
+				snprintf(err, size, "the peer sent a bad barrier: %s", why);
+				return;
+			}
+			ret = halo_blk_repl_barrier(dev, count);
+			if (ret == -EPROTO || ret == -ENOBUFS) {
+				strscpy(err, ret == -EPROTO ?
+					"the peer sent a barrier out of order" :
+					"the peer has too many barriers awaiting acks", size);
+				return;
+			}
+			if (ret)
+				goto lost;
+			break;
+		case HALO_P_BARRIER_ACK:
+			ret = halo_blk_recv_payload(sock, &hdr, buf, HALO_P_ACK_LEN,
+						    HALO_P_ACK_LEN, err, size);
+			if (ret > 0)
+				return;
+			if (ret)
+				goto lost;
+			if (halo_p_ack_decode(buf, hdr.len, &a, &why)) {
+				snprintf(err, size, "the peer sent a bad barrier ack: %s", why);
+				return;
+			}
+			if (halo_blk_tl_ack(dev, &a)) {
+				strscpy(err, "the peer acknowledged a barrier not sent", size);
 				return;
 			}
 			break;

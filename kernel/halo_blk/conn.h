@@ -46,6 +46,21 @@ struct task_struct;
 /* Writes of this node the peer's may overlap, at most (the queue depth). */
 #define HALO_BLK_QUEUE_DEPTH	128
 
+/*
+ * The transfer log (repl.c, "Protocols A and B"): writes sent the peer's
+ * disk may not have yet, at most; a BARRIER after this many, or this long
+ * after the first of them.
+ */
+#define HALO_BLK_TL_SIZE	2048
+#define HALO_BLK_TL_BATCH	64
+#define HALO_BLK_TL_IDLE	(HZ / 10)
+
+struct halo_blk_tl_entry {
+	u64 sector;
+	u32 sectors;
+	bool al;		/* holds its extents in the activity log */
+};
+
 /* What dev-connect asks for. */
 struct halo_blk_conn_opts {
 	u32 peer_id;
@@ -96,8 +111,23 @@ struct halo_blk_conn {
 	struct mutex send_lock;	/* serialises frames; guards the two below */
 	struct socket *send_sock;	/* while connected (repl.c) */
 	u32 gen;		/* connections so far: the high half of frame ids */
-	/* bit 0: a write went under protocol A or B on this connection */
-	unsigned long unacked;
+
+	/*
+	 * The transfer log (repl.c, "Protocols A and B"): a ring of the
+	 * writes sent under protocol A or B, entries [tl_tail, tl_head),
+	 * positions counted from the connection's start. tl_head and the
+	 * entries are written under send_lock, tl_head under tl_lock too;
+	 * tl_tail by the receiver (and repl_down) under tl_lock.
+	 */
+	spinlock_t tl_lock;
+	struct halo_blk_tl_entry *tl;	/* HALO_BLK_TL_SIZE */
+	u64 tl_head, tl_tail;
+	u64 tl_bytes;		/* the entries' bytes; under tl_lock */
+	u64 tl_barrier;		/* tl_head at the last BARRIER; send_lock */
+	u64 rx_barrier;		/* the peer's last BARRIER; the receiver's */
+	u64 rx_writes;		/* the peer's writes on this connection; ditto */
+	wait_queue_head_t tl_wait;	/* the log has room, or the connection went */
+	struct delayed_work tl_work;	/* a BARRIER after the last writes */
 
 	/*
 	 * The receiver's frames, sent by whoever holds send_lock next, or by
@@ -108,7 +138,8 @@ struct halo_blk_conn {
 	struct work_struct ack_work;
 	/*
 	 * Two primaries (repl.c, "Overlapping writes"): this node's writes
-	 * sent or to be sent while the peer's may overlap them, under ilock.
+	 * sent or to be sent while the peer's may overlap them, under ilock,
+	 * which a request's completion takes (interrupts off).
 	 */
 	spinlock_t ilock;
 	struct list_head writes;	/* struct halo_blk_req, by seq */

@@ -652,6 +652,7 @@ static void halo_blk_dev_free(struct halo_blk_dev *dev)
 	if (dev->submit_wq)
 		destroy_workqueue(dev->submit_wq);
 	halo_blk_bm_free(dev);
+	kvfree(dev->conn.tl);
 	mutex_destroy(&dev->bm_io);
 	mutex_destroy(&dev->lock);
 	kfree(dev);
@@ -718,7 +719,8 @@ int halo_blk_dev_create(struct net *net, const struct halo_blk_create *cr,
 						 cr->minor);
 	dev->ack_wq = alloc_workqueue("halo_blk%u_ack", WQ_MEM_RECLAIM | WQ_HIGHPRI,
 				      1, cr->minor);
-	if (!dev->submit_wq || !dev->ack_wq)
+	dev->conn.tl = kvcalloc(HALO_BLK_TL_SIZE, sizeof(*dev->conn.tl), GFP_KERNEL);
+	if (!dev->submit_wq || !dev->ack_wq || !dev->conn.tl)
 		goto err_free;
 	dev->net = net;
 	dev->node_id = view->local_id;
@@ -977,6 +979,13 @@ int halo_blk_dev_secondary(struct halo_blk_dev *dev,
 	struct halo_md_sb sb;
 	int ret = 0;
 
+	/*
+	 * What the peer's disk may lack yet (protocols A, B): confirmed
+	 * first. Not under the device's lock, which the receiver takes; no
+	 * write comes meanwhile unless the device is opened, which the
+	 * check below refuses.
+	 */
+	halo_blk_tl_drain(dev);
 	mutex_lock(&dev->lock);
 	if (dev->role == HALO_BLK_ROLE_SECONDARY)
 		goto out;

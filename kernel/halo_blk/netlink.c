@@ -51,7 +51,8 @@ atomic_t halo_extack_next;
 	[HALO_BLK_A_DEV_QUORATE] = HALO_BLK_READ_ONLY("quorate"),	\
 	[HALO_BLK_A_DEV_IO_SUSPENDED] = HALO_BLK_READ_ONLY("io-suspended"), \
 	[HALO_BLK_A_DEV_IO_ERRORS] = HALO_BLK_READ_ONLY("io-errors"),	\
-	[HALO_BLK_A_DEV_IO_ERROR] = HALO_BLK_READ_ONLY("io-error")
+	[HALO_BLK_A_DEV_IO_ERROR] = HALO_BLK_READ_ONLY("io-error"),	\
+	[HALO_BLK_A_DEV_UNCONFIRMED] = HALO_BLK_READ_ONLY("unconfirmed")
 
 /* what only dev-set sets */
 #define HALO_BLK_NOT_SET						\
@@ -292,6 +293,9 @@ static int halo_blk_nl_put_dev(struct sk_buff *skb, struct halo_blk_dev *dev)
 				atomic64_read(&dev->io_errors), HALO_BLK_A_DEV_PAD) ||
 	      (dev->io_error[0] &&
 	       nla_put_string(skb, HALO_BLK_A_DEV_IO_ERROR, dev->io_error)) ||
+	      (connected && conn->protocol != HALO_P_PROTO_C &&
+	       nla_put_u64_64bit(skb, HALO_BLK_A_DEV_UNCONFIRMED,
+				 halo_blk_tl_bytes(dev), HALO_BLK_A_DEV_PAD)) ||
 	      (conn->rs_total &&
 	       nla_put_u64_64bit(skb, HALO_BLK_A_DEV_RESYNC_RATE,
 				 halo_blk_rs_rate(dev), HALO_BLK_A_DEV_PAD)) ||

@@ -35,6 +35,8 @@ static const char *const halo_p_names[__HALO_P_TYPE_MAX] = {
 	[HALO_P_OV_REPLY] = "ov-reply",
 	[HALO_P_READ_REQ] = "read-req",
 	[HALO_P_READ_REPLY] = "read-reply",
+	[HALO_P_BARRIER] = "barrier",
+	[HALO_P_BARRIER_ACK] = "barrier-ack",
 };
 
 const char *halo_p_type_name(u16 type)
@@ -386,6 +388,21 @@ int halo_p_bitmap_done_decode(const u8 *buf, size_t len, u64 *count,
 		return -EPROTO;
 	}
 	*count = get_unaligned_be64(buf);
+	return 0;
+}
+
+/* BARRIER payload: 0 8 writes sent so far on the connection, never 0 */
+int halo_p_barrier_decode(const u8 *buf, size_t len, u64 *pos, const char **why)
+{
+	if (len != HALO_P_BARRIER_LEN) {
+		*why = "barrier of the wrong length";
+		return -EPROTO;
+	}
+	*pos = get_unaligned_be64(buf);
+	if (!*pos) {
+		*why = "barrier behind no write";
+		return -EPROTO;
+	}
 	return 0;
 }
 

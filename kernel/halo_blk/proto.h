@@ -16,7 +16,7 @@
 #include <uapi/linux/halo_blk.h>
 
 #define HALO_P_MAGIC		0x68626c6b	/* "hblk" */
-#define HALO_P_VERSION		4
+#define HALO_P_VERSION		5
 #define HALO_P_HDR_LEN		16
 /* The largest payload: a write of 1 MiB and its header. */
 #define HALO_P_MAX_DATA		BIT(20)
@@ -42,6 +42,8 @@ enum halo_p_type {
 	HALO_P_OV_REPLY,	/* ... which of them the target's blocks differ from */
 	HALO_P_READ_REQ,	/* a Diskless node: read this range for me */
 	HALO_P_READ_REPLY,	/* ... the data, or the error */
+	HALO_P_BARRIER,		/* protocols A, B: the writes before it, on disk? */
+	HALO_P_BARRIER_ACK,	/* ... yes, flushed (or the error) */
 	__HALO_P_TYPE_MAX
 };
 
@@ -216,6 +218,14 @@ void halo_p_read_reply_encode(const struct halo_p_read_reply *r, u8 *buf);
 /* @len: the payload's length, data included */
 int halo_p_read_reply_decode(const u8 *buf, size_t len,
 			     struct halo_p_read_reply *r, const char **why);
+
+/*
+ * BARRIER: how many writes the sender has sent on this connection (its
+ * transfer log's position); the peer answers with a BARRIER_ACK, an ack
+ * whose id is that position, once they are all on its disk.
+ */
+#define HALO_P_BARRIER_LEN	8
+int halo_p_barrier_decode(const u8 *buf, size_t len, u64 *pos, const char **why);
 
 #define HALO_P_ACK_LEN	12
 /* the largest frame the receiver queues (halo_blk_ack_queue()) */

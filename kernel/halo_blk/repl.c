@@ -46,6 +46,20 @@
  * While P is applied, new local writes that overlap it wait; they are
  * registered, and sent, after P's ack is queued, so that the peer sees the
  * ack first (and takes them as newer).
+ *
+ * Protocols A and B: the transfer log. Their writes complete before the
+ * peer's disk has them. Each one sent is an entry of conn.tl, which takes
+ * over the request's hold on its activity-log extents. After every
+ * HALO_BLK_TL_BATCH writes, and HALO_BLK_TL_IDLE after the first one, a
+ * BARRIER names the log's position; the peer, which applies frames in
+ * order, flushes its disk there and answers with a BARRIER_ACK, which
+ * frees the log up to that position (DRBD's transfer log and barrier
+ * acks). So:
+ *  - a lost connection marks only the writes still in the log;
+ *  - an extent leaves the activity log only once no entry holds it: a
+ *    primary that crashes resyncs every write its peer may lack;
+ *  - a demotion waits for the log to empty: a secondary's bitmap is exact.
+ * A full log holds the next write back until an answer comes.
  */
 
 #include "conn.h"
@@ -94,7 +108,7 @@ static unsigned int halo_blk_ack_ready(struct halo_blk_conn *conn)
 	unsigned int ready;
 
 	lockdep_assert_held(&conn->send_lock);	/* for sent_seq */
-	spin_lock(&conn->ilock);
+	spin_lock_irq(&conn->ilock);
 	ready = kfifo_len(&conn->ack_fifo);
 	if (conn->hold) {
 		if (conn->sent_seq >= conn->hold_seq)
@@ -102,7 +116,7 @@ static unsigned int halo_blk_ack_ready(struct halo_blk_conn *conn)
 		else
 			ready = min(ready, conn->hold_pos - conn->ack_fifo.kfifo.out);
 	}
-	spin_unlock(&conn->ilock);
+	spin_unlock_irq(&conn->ilock);
 	return ready;
 }
 
@@ -258,9 +272,9 @@ static bool halo_blk_local_busy(struct halo_blk_conn *conn, const struct halo_bl
 {
 	bool ret;
 
-	spin_lock(&conn->ilock);
+	spin_lock_irq(&conn->ilock);
 	ret = halo_blk_local_busy_locked(conn, r);
-	spin_unlock(&conn->ilock);
+	spin_unlock_irq(&conn->ilock);
 	return ret;
 }
 
@@ -279,9 +293,9 @@ static bool halo_blk_may_register(struct halo_blk_conn *conn,
 {
 	bool ret;
 
-	spin_lock(&conn->ilock);
+	spin_lock_irq(&conn->ilock);
 	ret = !halo_blk_register_blocked(conn, r);
-	spin_unlock(&conn->ilock);
+	spin_unlock_irq(&conn->ilock);
 	return ret;
 }
 
@@ -310,26 +324,28 @@ void halo_blk_repl_register(struct halo_blk_dev *dev, struct request *rq)
 	req->iv.end = req->iv.start + blk_rq_sectors(rq);
 	for (;;) {
 		wait_event(conn->iwait, halo_blk_may_register(conn, &req->iv));
-		spin_lock(&conn->ilock);
+		spin_lock_irq(&conn->ilock);
 		if (!halo_blk_register_blocked(conn, &req->iv))
 			break;
-		spin_unlock(&conn->ilock);
+		spin_unlock_irq(&conn->ilock);
 	}
 	req->seq = ++conn->seq;
 	list_add_tail(&req->iv_entry, &conn->writes);
 	set_bit(HALO_BLK_REQ_IV, &req->flags);
-	spin_unlock(&conn->ilock);
+	spin_unlock_irq(&conn->ilock);
 }
 
 void halo_blk_repl_unregister(struct halo_blk_dev *dev, struct request *rq)
 {
 	struct halo_blk_conn *conn = &dev->conn;
 	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
+	unsigned long flags;
 
-	spin_lock(&conn->ilock);
+	/* from the request's completion, which may run in interrupt context */
+	spin_lock_irqsave(&conn->ilock, flags);
 	list_del(&req->iv_entry);
 	clear_bit(HALO_BLK_REQ_IV, &req->flags);
-	spin_unlock(&conn->ilock);
+	spin_unlock_irqrestore(&conn->ilock, flags);
 	wake_up_all(&conn->iwait);
 }
 
@@ -354,7 +370,7 @@ static unsigned int halo_blk_apply_begin(struct halo_blk_dev *dev,
 	unsigned int n = 0;
 	u64 hold = 0;
 
-	spin_lock(&conn->ilock);
+	spin_lock_irq(&conn->ilock);
 	conn->applying = *r;
 	list_for_each_entry(req, &conn->writes, iv_entry) {
 		if (!halo_blk_overlaps(&req->iv, r->start, r->end))
@@ -370,16 +386,215 @@ static unsigned int halo_blk_apply_begin(struct halo_blk_dev *dev,
 	}
 	if (hold)
 		halo_blk_ack_hold(conn, hold);
-	spin_unlock(&conn->ilock);
+	spin_unlock_irq(&conn->ilock);
 	return n;
 }
 
 static void halo_blk_apply_end(struct halo_blk_conn *conn)
 {
-	spin_lock(&conn->ilock);
+	spin_lock_irq(&conn->ilock);
 	conn->applying.end = 0;
-	spin_unlock(&conn->ilock);
+	spin_unlock_irq(&conn->ilock);
 	wake_up_all(&conn->iwait);
+}
+
+/* -- the transfer log (protocols A and B) --------------------------------- */
+
+static bool halo_blk_tl_full(struct halo_blk_conn *conn)
+{
+	bool full;
+
+	spin_lock(&conn->tl_lock);
+	full = conn->tl_head - conn->tl_tail >= HALO_BLK_TL_SIZE;
+	spin_unlock(&conn->tl_lock);
+	return full;
+}
+
+/* Room in the log, or no connection to wait for. */
+static bool halo_blk_tl_room(struct halo_blk_conn *conn)
+{
+	return !READ_ONCE(conn->send_sock) || !halo_blk_tl_full(conn);
+}
+
+/* A BARRIER behind the writes sent since the last one; under send_lock. */
+static void halo_blk_tl_barrier(struct halo_blk_dev *dev)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+	u8 frame[HALO_P_HDR_LEN + HALO_P_BARRIER_LEN];
+
+	lockdep_assert_held(&conn->send_lock);
+	if (!conn->send_sock || conn->tl_barrier == conn->tl_head)
+		return;
+	halo_p_hdr_encode(frame, HALO_P_BARRIER, HALO_P_BARRIER_LEN);
+	halo_p_u64_encode(conn->tl_head, frame + HALO_P_HDR_LEN);
+	halo_blk_ack_flush(dev, false);
+	if (halo_blk_sock_send(conn->send_sock, frame, sizeof(frame)))
+		/* the receiver notices, and ends the connection */
+		kernel_sock_shutdown(conn->send_sock, SHUT_RDWR);
+	else
+		conn->tl_barrier = conn->tl_head;
+}
+
+/* The writes of a burst are followed by a BARRIER. */
+void halo_blk_tl_work(struct work_struct *work)
+{
+	struct halo_blk_conn *conn = container_of(to_delayed_work(work),
+						  struct halo_blk_conn, tl_work);
+
+	mutex_lock(&conn->send_lock);
+	halo_blk_tl_barrier(container_of(conn, struct halo_blk_dev, conn));
+	mutex_unlock(&conn->send_lock);
+}
+
+/* Something waits for the log's holds (the activity log): a BARRIER now. */
+void halo_blk_tl_kick(struct halo_blk_dev *dev)
+{
+	mutex_lock(&dev->conn.send_lock);
+	halo_blk_tl_barrier(dev);
+	mutex_unlock(&dev->conn.send_lock);
+}
+
+/* @rq is about to go: an entry of the log; under send_lock. */
+static void halo_blk_tl_add(struct halo_blk_dev *dev, struct request *rq)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
+	struct halo_blk_tl_entry *e = &conn->tl[conn->tl_head % HALO_BLK_TL_SIZE];
+
+	lockdep_assert_held(&conn->send_lock);
+	e->sector = blk_rq_pos(rq);
+	e->sectors = blk_rq_sectors(rq);
+	/* its extents stay in the activity log until the peer's disk has it */
+	e->al = test_and_clear_bit(HALO_BLK_REQ_AL, &req->flags);
+	spin_lock(&conn->tl_lock);
+	conn->tl_head++;
+	conn->tl_bytes += blk_rq_bytes(rq);
+	spin_unlock(&conn->tl_lock);
+}
+
+/*
+ * Entries [@from, @to) leave the log, their blocks marked for the resync
+ * if @mark. Only the receiver frees entries, and nobody adds one where
+ * they are until tl_tail has moved past them.
+ */
+static void halo_blk_tl_free(struct halo_blk_dev *dev, u64 from, u64 to, bool mark)
+{
+	struct halo_blk_tl_entry *e;
+	u64 bytes = 0;
+
+	for (; from < to; from++) {
+		e = &dev->conn.tl[from % HALO_BLK_TL_SIZE];
+		bytes += (u64)e->sectors << SECTOR_SHIFT;
+		if (mark)
+			halo_blk_bm_mark(dev, e->sector, (u64)e->sectors << SECTOR_SHIFT);
+		if (e->al)
+			halo_blk_al_end(dev, e->sector << SECTOR_SHIFT,
+					(u64)e->sectors << SECTOR_SHIFT);
+	}
+	spin_lock(&dev->conn.tl_lock);
+	dev->conn.tl_tail = to;
+	dev->conn.tl_bytes -= bytes;
+	spin_unlock(&dev->conn.tl_lock);
+	wake_up_all(&dev->conn.tl_wait);
+}
+
+/*
+ * The peer's BARRIER_ACK: its disk has the writes before position @a->id
+ * (or failed them: into the bitmap). -EPROTO if no BARRIER named it.
+ */
+int halo_blk_tl_ack(struct halo_blk_dev *dev, const struct halo_p_ack *a)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+	u64 tail, head;
+
+	spin_lock(&conn->tl_lock);
+	tail = conn->tl_tail;
+	head = conn->tl_head;
+	spin_unlock(&conn->tl_lock);
+	if (a->id <= tail || a->id > head)
+		return -EPROTO;
+	halo_blk_tl_free(dev, tail, a->id, a->error);
+	if (a->error)
+		halo_blk_new_current(dev);
+	return 0;
+}
+
+/* Bytes in the log: sent, not confirmed on the peer's disk (dev-get). */
+u64 halo_blk_tl_bytes(struct halo_blk_dev *dev)
+{
+	u64 bytes;
+
+	spin_lock(&dev->conn.tl_lock);
+	bytes = dev->conn.tl_bytes;
+	spin_unlock(&dev->conn.tl_lock);
+	return bytes;
+}
+
+/* The log is empty, or the connection of generation @gen went. */
+static bool halo_blk_tl_empty(struct halo_blk_conn *conn, u32 gen)
+{
+	bool empty;
+
+	if (!READ_ONCE(conn->send_sock) || READ_ONCE(conn->gen) != gen)
+		return true;
+	spin_lock(&conn->tl_lock);
+	empty = conn->tl_tail == conn->tl_head;
+	spin_unlock(&conn->tl_lock);
+	return empty;
+}
+
+/*
+ * Demoting: wait until the peer's disk has every write sent, or the
+ * connection went (its writes then in the bitmap). A peer that does not
+ * answer within HALO_BLK_TL_DRAIN is disconnected.
+ */
+#define HALO_BLK_TL_DRAIN	(5 * HZ)
+
+void halo_blk_tl_drain(struct halo_blk_dev *dev)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+	u32 gen;
+
+	mutex_lock(&conn->send_lock);
+	halo_blk_tl_barrier(dev);
+	gen = conn->gen;
+	mutex_unlock(&conn->send_lock);
+	if (wait_event_timeout(conn->tl_wait, halo_blk_tl_empty(conn, gen),
+			       HALO_BLK_TL_DRAIN))
+		return;
+	mutex_lock(&conn->send_lock);
+	if (conn->send_sock && conn->gen == gen) {
+		pr_warn("%s: node %u did not confirm the last writes in %u s: disconnecting\n",
+			dev->name, conn->peer_id, HALO_BLK_TL_DRAIN / HZ);
+		kernel_sock_shutdown(conn->send_sock, SHUT_RDWR);
+	}
+	mutex_unlock(&conn->send_lock);
+	wait_event(conn->tl_wait, halo_blk_tl_empty(conn, gen));
+}
+
+/*
+ * A BARRIER from the peer at position @pos (its writes on this
+ * connection): those before it were applied here, one at a time; flush
+ * them to the disk and answer. -EPROTO if @pos is out of order.
+ */
+int halo_blk_repl_barrier(struct halo_blk_dev *dev, u64 pos)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+	struct halo_p_ack a = { .id = pos };
+	u8 buf[HALO_P_ACK_LEN];
+
+	if (pos <= conn->rx_barrier || pos > conn->rx_writes)
+		return -EPROTO;
+	conn->rx_barrier = pos;
+	if (READ_ONCE(dev->detached)) {
+		a.error = -ENODATA;	/* Diskless: the peer marks them */
+	} else {
+		a.error = blkdev_issue_flush(dev->disk.bdev);
+		if (a.error)
+			halo_blk_io_error(dev, true, 0, a.error);
+	}
+	halo_p_ack_encode(&a, buf);
+	return halo_blk_ack_queue(dev, HALO_P_BARRIER_ACK, buf, sizeof(buf), false);
 }
 
 /* The request's data, segment by segment. */
@@ -423,7 +638,7 @@ void halo_blk_repl_write(struct halo_blk_dev *dev, struct request *rq)
 	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
 	u8 hdr[HALO_P_HDR_LEN + HALO_P_DATA_HDR];
 	struct halo_p_data d = {};
-	bool wait, nodata = false;
+	bool wait, tl, nodata = false;
 	int ret;
 
 	switch (req_op(rq)) {
@@ -457,7 +672,17 @@ void halo_blk_repl_write(struct halo_blk_dev *dev, struct request *rq)
 		d.size = blk_rq_bytes(rq);
 	}
 
+	/* protocols A and B: the write goes into the transfer log */
+	tl = conn->protocol != HALO_P_PROTO_C && d.size;
+
 	mutex_lock(&conn->send_lock);
+	while (tl && conn->send_sock && halo_blk_tl_full(conn)) {
+		/* the peer's answer frees it */
+		halo_blk_tl_barrier(dev);
+		mutex_unlock(&conn->send_lock);
+		wait_event(conn->tl_wait, halo_blk_tl_room(conn));
+		mutex_lock(&conn->send_lock);
+	}
 	/* a Diskless peer gets no writes: they are for a later full sync */
 	if (!conn->send_sock ||
 	    READ_ONCE(conn->peer.disk_state) == HALO_BLK_DISK_STATE_DISKLESS) {
@@ -473,8 +698,8 @@ void halo_blk_repl_write(struct halo_blk_dev *dev, struct request *rq)
 		set_bit(HALO_BLK_REQ_PEER, &req->flags);
 	}
 	set_bit(HALO_BLK_REQ_SENT, &req->flags);
-	if (!wait || conn->protocol == HALO_P_PROTO_B)
-		set_bit(0, &conn->unacked);
+	if (tl)
+		halo_blk_tl_add(dev, rq);
 	halo_blk_ack_flush(dev, false);
 	halo_p_hdr_encode(hdr, HALO_P_DATA,
 			  HALO_P_DATA_HDR + (nodata ? 0 : d.size));
@@ -494,6 +719,12 @@ void halo_blk_repl_write(struct halo_blk_dev *dev, struct request *rq)
 		/* an ack held for this write may go */
 		conn->sent_seq = max(conn->sent_seq, req->seq);
 		halo_blk_ack_flush(dev, false);
+	}
+	if (!ret && tl) {
+		if (conn->tl_head - conn->tl_barrier >= HALO_BLK_TL_BATCH)
+			halo_blk_tl_barrier(dev);
+		else
+			queue_delayed_work(dev->ack_wq, &conn->tl_work, HALO_BLK_TL_IDLE);
 	}
 	mutex_unlock(&conn->send_lock);
 	if (ret)
@@ -567,14 +798,22 @@ void halo_blk_repl_up(struct halo_blk_dev *dev, struct socket *sock)
 	struct halo_blk_conn *conn = &dev->conn;
 
 	mutex_lock(&conn->send_lock);
-	conn->gen++;
-	conn->send_sock = sock;
+	WRITE_ONCE(conn->gen, conn->gen + 1);
+	WRITE_ONCE(conn->send_sock, sock);
 	kfifo_reset(&conn->ack_fifo);
-	spin_lock(&conn->ilock);
+	spin_lock(&conn->tl_lock);
+	conn->tl_head = 0;
+	conn->tl_tail = 0;
+	conn->tl_bytes = 0;
+	spin_unlock(&conn->tl_lock);
+	conn->tl_barrier = 0;
+	conn->rx_barrier = 0;
+	conn->rx_writes = 0;
+	spin_lock_irq(&conn->ilock);
 	conn->hold = false;
 	/* what was registered before cannot be sent on this connection */
 	conn->sent_seq = conn->seq;
-	spin_unlock(&conn->ilock);
+	spin_unlock_irq(&conn->ilock);
 	mutex_unlock(&conn->send_lock);
 }
 
@@ -584,22 +823,30 @@ void halo_blk_repl_up(struct halo_blk_dev *dev, struct socket *sock)
  */
 void halo_blk_repl_down(struct halo_blk_dev *dev)
 {
+	struct halo_blk_conn *conn = &dev->conn;
 	bool any = false;
+	u64 tail, head;
 
-	mutex_lock(&dev->conn.send_lock);
-	dev->conn.send_sock = NULL;
-	mutex_unlock(&dev->conn.send_lock);
-	cancel_work_sync(&dev->conn.ack_work);
+	mutex_lock(&conn->send_lock);
+	WRITE_ONCE(conn->send_sock, NULL);
+	mutex_unlock(&conn->send_lock);
+	/* a demotion waiting for the transfer log goes on (the log below) */
+	wake_up_all(&conn->tl_wait);
+	cancel_work_sync(&conn->ack_work);
+	cancel_delayed_work_sync(&conn->tl_work);
 	/*
 	 * The writes that waited for the peer may lack there: into the
-	 * bitmap, and a new generation, before they complete. Under
-	 * protocols A and B a completed write's frame may have been lost
-	 * too, and nothing says which: every block is marked.
+	 * bitmap, and a new generation, before they complete. So may those
+	 * of protocols A and B in the transfer log (the receiver, which
+	 * frees entries, has stopped; no sender adds one).
 	 */
 	blk_mq_tagset_busy_iter(&dev->tag_set, halo_blk_mark_peer, &any);
-	if (dev->conn.protocol != HALO_P_PROTO_C &&
-	    test_and_clear_bit(0, &dev->conn.unacked)) {
-		halo_blk_bm_mark_all(dev);
+	spin_lock(&conn->tl_lock);
+	tail = conn->tl_tail;
+	head = conn->tl_head;
+	spin_unlock(&conn->tl_lock);
+	if (head != tail) {
+		halo_blk_tl_free(dev, tail, head, true);
 		any = true;
 	}
 	if (any)
@@ -771,6 +1018,8 @@ int halo_blk_repl_rx_data(struct halo_blk_dev *dev, struct socket *sock,
 	unsigned int n = 0;
 	int ret = 0, err;
 
+	if (!resync && d->size)
+		conn->rx_writes++;	/* a BARRIER counts them (halo_blk_repl_barrier()) */
 	if (resync)
 		ack = HALO_P_RS_ACK;
 	else

@@ -513,4 +513,30 @@ TEST(read_frames)
 	EXPECT_STREQ("read-reply", halo_p_type_name(HALO_P_READ_REPLY));
 }
 
+TEST(barrier_frames)
+{
+	u8 buf[HALO_P_BARRIER_LEN], abuf[HALO_P_ACK_LEN];
+	struct halo_p_ack a = { .id = 64, .error = -EIO }, a2;
+	const char *why = NULL;
+	u64 pos = 0;
+
+	halo_p_u64_encode(64, buf);
+	ASSERT_EQ(0, halo_p_barrier_decode(buf, sizeof(buf), &pos, &why));
+	EXPECT_EQ(64, pos);
+	EXPECT_EQ(-EPROTO, halo_p_barrier_decode(buf, sizeof(buf) - 1, &pos, &why));
+	EXPECT_STREQ("barrier of the wrong length", why);
+	/* a barrier covers at least one write */
+	halo_p_u64_encode(0, buf);
+	EXPECT_EQ(-EPROTO, halo_p_barrier_decode(buf, sizeof(buf), &pos, &why));
+	EXPECT_STREQ("barrier behind no write", why);
+
+	/* the answer is an ack: the position, the flush's error */
+	halo_p_ack_encode(&a, abuf);
+	ASSERT_EQ(0, halo_p_ack_decode(abuf, sizeof(abuf), &a2, &why));
+	EXPECT_EQ(64, a2.id);
+	EXPECT_EQ(-EIO, a2.error);
+	EXPECT_STREQ("barrier", halo_p_type_name(HALO_P_BARRIER));
+	EXPECT_STREQ("barrier-ack", halo_p_type_name(HALO_P_BARRIER_ACK));
+}
+
 TEST_HARNESS_MAIN

@@ -81,7 +81,8 @@ static void dev_usage(FILE *f)
 		"  found to differ, which are marked out of sync on both nodes: the\n"
 		"  next resync (dev disconnect, dev connect) sends them from the\n"
 		"  primary, or between two secondaries from the lower node id.\n"
-		"show: role, disk state, connection, peer, out-of-sync bytes, size.\n"
+		"show: role, disk state, connection, peer, out-of-sync bytes, size;\n"
+		"  under protocol A or B, the unconfirmed bytes the peer's disk may lack.\n"
 		"  With -j: one device's object, or {\"devices\": [...]} for all.\n",
 		HALO_BLK_MAX_MINOR, HALO_BLK_PORT);
 }
@@ -156,6 +157,7 @@ struct nla_policy dev_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	[HALO_BLK_A_DEV_IO_SUSPENDED] = { .type = NLA_FLAG },
 	[HALO_BLK_A_DEV_ON_IO_ERROR] = { .type = NLA_U32 },
 	[HALO_BLK_A_DEV_IO_ERRORS] = { .type = NLA_U64 },
+	[HALO_BLK_A_DEV_UNCONFIRMED] = { .type = NLA_U64 },
 	[HALO_BLK_A_DEV_IO_ERROR] = { .type = NLA_NUL_STRING },
 };
 
@@ -335,6 +337,9 @@ static int print_dev(struct nl_msg *msg, bool one_line)
 	if (tb[HALO_BLK_A_DEV_OUT_OF_SYNC])
 		print_u64("out-of-sync", " out-of-sync:%" PRIu64,
 			  nla_get_u64(tb[HALO_BLK_A_DEV_OUT_OF_SYNC]));
+	if (tb[HALO_BLK_A_DEV_UNCONFIRMED])
+		print_u64("unconfirmed", " unconfirmed:%" PRIu64,
+			  nla_get_u64(tb[HALO_BLK_A_DEV_UNCONFIRMED]));
 	if (tb[HALO_BLK_A_DEV_RESYNC_RATE]) {
 		uint64_t rate = nla_get_u64(tb[HALO_BLK_A_DEV_RESYNC_RATE]);
 		uint64_t left = tb[HALO_BLK_A_DEV_OUT_OF_SYNC] ?
