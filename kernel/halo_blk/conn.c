@@ -968,6 +968,49 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 				return;
 			}
 			break;
+		case HALO_P_RS_CSUM:
+			ret = halo_blk_recv_payload(sock, &hdr, dev->conn.rx_ov,
+						    HALO_P_OV_REQ_HDR, HALO_P_OV_REQ_MAX,
+						    err, size);
+			if (ret > 0)
+				return;
+			if (ret)
+				goto lost;
+			if (halo_p_ov_req_decode(dev->conn.rx_ov, hdr.len,
+						 dev->sb.layout.data_blocks, &ovq, &why)) {
+				snprintf(err, size, "the peer sent bad resync checksums: %s",
+					 why);
+				return;
+			}
+			ret = halo_blk_rs_csum_request(dev, &ovq);
+			if (ret == -EPROTO || ret == -ENOBUFS) {
+				strscpy(err, ret == -EPROTO ?
+					"the peer sent resync checksums this side did not expect" :
+					"the peer has too many resync checksums awaiting replies",
+					size);
+				return;
+			}
+			if (ret)
+				goto lost;
+			break;
+		case HALO_P_RS_CSUM_REPLY:
+			ret = halo_blk_recv_payload(sock, &hdr, buf, HALO_P_OV_REPLY_LEN,
+						    HALO_P_OV_REPLY_LEN, err, size);
+			if (ret > 0)
+				return;
+			if (ret)
+				goto lost;
+			if (halo_p_ov_reply_decode(buf, hdr.len, dev->sb.layout.data_blocks,
+						   &ovr, &why)) {
+				snprintf(err, size, "the peer sent a bad resync checksum reply: %s",
+					 why);
+				return;
+			}
+			if (halo_blk_rs_csum_reply(dev, &ovr)) {
+				strscpy(err, "the peer answered resync checksums not sent", size);
+				return;
+			}
+			break;
 		case HALO_P_READ_REQ:
 			ret = halo_blk_recv_payload(sock, &hdr, buf, HALO_P_READ_REQ_LEN,
 						    HALO_P_READ_REQ_LEN, err, size);
@@ -1228,6 +1271,7 @@ int halo_blk_connect(struct halo_blk_dev *dev, const struct halo_blk_conn_opts *
 	WRITE_ONCE(conn->rs_max_rate, o->rs_max_rate);
 	WRITE_ONCE(conn->rs_min_rate, o->rs_min_rate);
 	memcpy(conn->after_sb, o->after_sb, sizeof(conn->after_sb));
+	WRITE_ONCE(conn->csums_alg, o->csums_alg);
 	conn->discard_my_data = o->discard_my_data;
 	conn->error[0] = '\0';
 	t = kthread_create(halo_blk_conn_thread, dev, "halo_blk%u", dev->minor);

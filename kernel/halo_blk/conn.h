@@ -70,6 +70,7 @@ struct halo_blk_conn_opts {
 	u64 rs_min_rate;	/* under application I/O; 0: not held back */
 	u8 after_sb[3];		/* enum halo_blk_after_sb; 0, 1, 2 primaries */
 	bool discard_my_data;
+	u8 csums_alg;		/* enum halo_blk_csums_alg */
 };
 
 /* The last split brain a handshake found (dev-get's split-brain). */
@@ -167,9 +168,17 @@ struct halo_blk_conn {
 		u64 blk;
 		u32 n;		/* blocks; 0: a free slot */
 		bool redirty;	/* a block of it was marked again meanwhile */
+		/* csums-alg (resync.c): RS_CSUM sent; then these */
+		bool csum;
+		bool due;	/* the reply came: the differing blocks to send */
+		u64 mask;	/* which blocks differ */
+		u32 runs;	/* their RS_DATA frames not acknowledged yet */
 	} rs_win[HALO_BLK_RS_WINDOW];
+	atomic_t rs_due;	/* chunks whose differing blocks are to send */
 	/* bytes of resync data sent and received since the device was made */
 	u64 rs_sent, rs_received;
+	u64 rs_same;		/* not sent: the target's checksum matched */
+	u8 csums_alg;		/* enum halo_blk_csums_alg; READ_ONCE */
 	unsigned long rs_start;	/* jiffies */
 	atomic_t rs_inflight;	/* chunks sent, not acknowledged */
 	bool rs_failed;

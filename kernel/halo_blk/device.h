@@ -239,6 +239,8 @@ int halo_blk_rs_bitmap(struct halo_blk_dev *dev, const u8 *payload, u32 len);
 int halo_blk_rs_bitmap_done(struct halo_blk_dev *dev, u64 frames);
 int halo_blk_rs_begin(struct halo_blk_dev *dev, u64 gen, u64 total);
 int halo_blk_rs_ack(struct halo_blk_dev *dev, const struct halo_p_ack *a);
+int halo_blk_rs_csum_request(struct halo_blk_dev *dev, const struct halo_p_ov_req *r);
+int halo_blk_rs_csum_reply(struct halo_blk_dev *dev, const struct halo_p_ov_reply *r);
 int halo_blk_rs_done(struct halo_blk_dev *dev, const u64 *source);
 void halo_blk_rs_written(struct halo_blk_dev *dev, u32 bytes);
 void halo_blk_rs_redirty(struct halo_blk_dev *dev, u64 start, u64 end);
@@ -254,6 +256,9 @@ bool halo_blk_noq_update(struct halo_blk_dev *dev);
 void halo_blk_noq_release(struct halo_blk_dev *dev);
 
 /* verify.c */
+void halo_blk_digest(u8 alg, struct page *page, u8 *out);
+void halo_blk_csum_compare(struct halo_blk_dev *dev, const struct halo_p_ov_req *r,
+			   struct halo_p_ov_reply *rep, const char *what);
 int halo_blk_ov_start(struct halo_blk_dev *dev, u8 alg,
 		      struct netlink_ext_ack *extack);
 void halo_blk_ov_stop(struct halo_blk_dev *dev, const char *why);

@@ -52,7 +52,8 @@ atomic_t halo_extack_next;
 	[HALO_BLK_A_DEV_IO_SUSPENDED] = HALO_BLK_READ_ONLY("io-suspended"), \
 	[HALO_BLK_A_DEV_IO_ERRORS] = HALO_BLK_READ_ONLY("io-errors"),	\
 	[HALO_BLK_A_DEV_IO_ERROR] = HALO_BLK_READ_ONLY("io-error"),	\
-	[HALO_BLK_A_DEV_UNCONFIRMED] = HALO_BLK_READ_ONLY("unconfirmed")
+	[HALO_BLK_A_DEV_UNCONFIRMED] = HALO_BLK_READ_ONLY("unconfirmed"), \
+	[HALO_BLK_A_DEV_RESYNC_SAME] = HALO_BLK_READ_ONLY("resync-same")
 
 /* what only dev-set sets */
 #define HALO_BLK_NOT_SET						\
@@ -95,6 +96,7 @@ atomic_t halo_extack_next;
 	[HALO_BLK_A_DEV_AFTER_SB_0PRI] = HALO_BLK_OPT_REJECT("after-sb-0pri"), \
 	[HALO_BLK_A_DEV_AFTER_SB_1PRI] = HALO_BLK_OPT_REJECT("after-sb-1pri"), \
 	[HALO_BLK_A_DEV_AFTER_SB_2PRI] = HALO_BLK_OPT_REJECT("after-sb-2pri"), \
+	[HALO_BLK_A_DEV_CSUMS_ALG] = HALO_BLK_OPT_REJECT("csums-alg"), \
 	HALO_BLK_CONNECT_ONLY
 
 #define HALO_BLK_OPTS							\
@@ -105,7 +107,9 @@ atomic_t halo_extack_next;
 	[HALO_BLK_A_DEV_AFTER_SB_1PRI] =				\
 		NLA_POLICY_MAX(NLA_U32, HALO_BLK_AFTER_SB_DISCARD_SECONDARY), \
 	[HALO_BLK_A_DEV_AFTER_SB_2PRI] =				\
-		NLA_POLICY_MAX(NLA_U32, HALO_BLK_AFTER_SB_DISCARD_SECONDARY)
+		NLA_POLICY_MAX(NLA_U32, HALO_BLK_AFTER_SB_DISCARD_SECONDARY), \
+	[HALO_BLK_A_DEV_CSUMS_ALG] =					\
+		NLA_POLICY_MAX(NLA_U32, HALO_BLK_CSUMS_ALG_SHA256)
 
 #define HALO_BLK_NAME_POLICY \
 	{ .type = NLA_NUL_STRING, .len = HALO_BLK_NAME_MAX - 1 }
@@ -281,7 +285,8 @@ static int halo_blk_nl_put_dev(struct sk_buff *skb, struct halo_blk_dev *dev)
 				  conn->rs_min_rate, HALO_BLK_A_DEV_PAD) ||
 		nla_put_u32(skb, HALO_BLK_A_DEV_AFTER_SB_0PRI, conn->after_sb[0]) ||
 		nla_put_u32(skb, HALO_BLK_A_DEV_AFTER_SB_1PRI, conn->after_sb[1]) ||
-		nla_put_u32(skb, HALO_BLK_A_DEV_AFTER_SB_2PRI, conn->after_sb[2]))) ||
+		nla_put_u32(skb, HALO_BLK_A_DEV_AFTER_SB_2PRI, conn->after_sb[2]) ||
+		nla_put_u32(skb, HALO_BLK_A_DEV_CSUMS_ALG, conn->csums_alg))) ||
 	      (conn->discard_my_data &&
 	       nla_put_flag(skb, HALO_BLK_A_DEV_DISCARD_MY_DATA)) ||
 	      halo_blk_nl_put_sb(skb, conn) || halo_blk_nl_put_ov(skb, dev) ||
@@ -308,6 +313,8 @@ static int halo_blk_nl_put_dev(struct sk_buff *skb, struct halo_blk_dev *dev)
 				READ_ONCE(conn->rs_sent), HALO_BLK_A_DEV_PAD) ||
 	      nla_put_u64_64bit(skb, HALO_BLK_A_DEV_RESYNC_RECEIVED,
 				READ_ONCE(conn->rs_received), HALO_BLK_A_DEV_PAD) ||
+	      nla_put_u64_64bit(skb, HALO_BLK_A_DEV_RESYNC_SAME,
+				READ_ONCE(conn->rs_same), HALO_BLK_A_DEV_PAD) ||
 	      (conn->error[0] &&
 	       nla_put_string(skb, HALO_BLK_A_DEV_CONN_ERROR, conn->error)) ||
 	      (conn->peer_id && conn->two_primaries &&
@@ -471,6 +478,11 @@ static int halo_blk_nl_opts(struct genl_info *info, struct halo_blk_conn_opts *o
 		}
 		o->after_sb[i] = v;
 	}
+	/* a csums-alg is the verify checksum of the same number */
+	BUILD_BUG_ON((int)HALO_BLK_CSUMS_ALG_CRC32C != (int)HALO_BLK_VERIFY_ALG_CRC32C ||
+		     (int)HALO_BLK_CSUMS_ALG_SHA256 != (int)HALO_BLK_VERIFY_ALG_SHA256);
+	if (a[HALO_BLK_A_DEV_CSUMS_ALG])
+		o->csums_alg = nla_get_u32(a[HALO_BLK_A_DEV_CSUMS_ALG]);
 	if (a[HALO_BLK_A_DEV_RESYNC_MAX_RATE])
 		o->rs_max_rate = nla_get_u64(a[HALO_BLK_A_DEV_RESYNC_MAX_RATE]);
 	if (a[HALO_BLK_A_DEV_RESYNC_MIN_RATE])
@@ -520,7 +532,7 @@ static bool halo_blk_nl_has_conn_opts(struct genl_info *info)
 
 	return a[HALO_BLK_A_DEV_RESYNC_MAX_RATE] || a[HALO_BLK_A_DEV_RESYNC_MIN_RATE] ||
 	       a[HALO_BLK_A_DEV_AFTER_SB_0PRI] || a[HALO_BLK_A_DEV_AFTER_SB_1PRI] ||
-	       a[HALO_BLK_A_DEV_AFTER_SB_2PRI];
+	       a[HALO_BLK_A_DEV_AFTER_SB_2PRI] || a[HALO_BLK_A_DEV_CSUMS_ALG];
 }
 
 static int halo_blk_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
@@ -547,6 +559,7 @@ static int halo_blk_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 		}
 		o.rs_max_rate = conn->rs_max_rate;
 		o.rs_min_rate = conn->rs_min_rate;
+		o.csums_alg = conn->csums_alg;
 		memcpy(o.after_sb, conn->after_sb, sizeof(o.after_sb));
 		ret = halo_blk_nl_opts(info, &o);
 		if (ret)
@@ -555,6 +568,7 @@ static int halo_blk_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 		WRITE_ONCE(conn->rs_max_rate, o.rs_max_rate);
 		WRITE_ONCE(conn->rs_min_rate, o.rs_min_rate);
 		memcpy(conn->after_sb, o.after_sb, sizeof(conn->after_sb));
+		WRITE_ONCE(conn->csums_alg, o.csums_alg);
 	}
 	if (a[HALO_BLK_A_DEV_ON_IO_ERROR])
 		WRITE_ONCE(dev->on_io_error, nla_get_u32(a[HALO_BLK_A_DEV_ON_IO_ERROR]));

@@ -37,6 +37,8 @@ static const char *const halo_p_names[__HALO_P_TYPE_MAX] = {
 	[HALO_P_READ_REPLY] = "read-reply",
 	[HALO_P_BARRIER] = "barrier",
 	[HALO_P_BARRIER_ACK] = "barrier-ack",
+	[HALO_P_RS_CSUM] = "rs-csum",
+	[HALO_P_RS_CSUM_REPLY] = "rs-csum-reply",
 };
 
 const char *halo_p_type_name(u16 type)

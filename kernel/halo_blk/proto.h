@@ -44,6 +44,8 @@ enum halo_p_type {
 	HALO_P_READ_REPLY,	/* ... the data, or the error */
 	HALO_P_BARRIER,		/* protocols A, B: the writes before it, on disk? */
 	HALO_P_BARRIER_ACK,	/* ... yes, flushed (or the error) */
+	HALO_P_RS_CSUM,		/* resync: the source's checksums of a range */
+	HALO_P_RS_CSUM_REPLY,	/* ... which of them the target's blocks differ from */
 	__HALO_P_TYPE_MAX
 };
 
@@ -160,7 +162,8 @@ int halo_p_rs_start_decode(const u8 *buf, size_t len, u64 max_blocks,
 
 /*
  * OV_REQUEST: blocks [blk, blk + n) and the verify source's checksum of
- * each, n at most HALO_P_OV_MAX_BLOCKS
+ * each, n at most HALO_P_OV_MAX_BLOCKS; RS_CSUM the same from a resync
+ * source
  */
 #define HALO_P_OV_MAX_BLOCKS	64
 #define HALO_P_OV_REQ_HDR	16
@@ -181,7 +184,10 @@ void halo_p_ov_req_encode(const struct halo_p_ov_req *r, u8 *buf);
 int halo_p_ov_req_decode(const u8 *buf, size_t len, u64 max_blocks,
 			 struct halo_p_ov_req *r, const char **why);
 
-/* OV_REPLY: bit i of mask set if block blk + i differs; or the read failed */
+/*
+ * OV_REPLY (and RS_CSUM_REPLY): bit i of mask set if block blk + i
+ * differs; or the read failed
+ */
 #define HALO_P_OV_REPLY_LEN	24
 struct halo_p_ov_reply {
 	u64 blk;

@@ -34,6 +34,18 @@
  * most; between two chunks they go first.
  *
  * The source paces chunks to the rates dev-connect set (see "The rate").
+ *
+ * With csums-alg (DRBD's name), a chunk of at most HALO_P_OV_MAX_BLOCKS
+ * blocks goes as RS_CSUM first: the source's checksum of each block, read
+ * behind the gate as its data would be. The target compares them with its
+ * own blocks, after the writes ahead of the frame, and answers
+ * RS_CSUM_REPLY with those that differ. The source clears the others'
+ * bits (resync-same counts them): any later write reaches the target as a
+ * DATA frame. The differing blocks are read again behind the gate and
+ * sent as RS_DATA, a frame per run, and their bits cleared when the last
+ * is acknowledged. A resync of blocks that are mostly the same already (a
+ * crashed primary's activity-log extents, a verify's finds, a disk put
+ * back) then costs reads and checksums, not the link.
  */
 
 #include "conn.h"
@@ -233,15 +245,15 @@ static int halo_blk_rs_send(struct halo_blk_dev *dev, u64 blk, struct bio *bio)
 
 /* Take a free window slot for @n blocks at @blk; under bm_lock. */
 static struct halo_blk_rs_chunk *halo_blk_rs_slot(struct halo_blk_conn *conn,
-						  u64 blk, u32 n)
+						  u64 blk, u32 n, bool csum)
 {
 	int i;
 
 	for (i = 0; i < HALO_BLK_RS_WINDOW; i++) {
 		if (!conn->rs_win[i].n) {
-			conn->rs_win[i].blk = blk;
-			conn->rs_win[i].n = n;
-			conn->rs_win[i].redirty = false;
+			conn->rs_win[i] = (struct halo_blk_rs_chunk){
+				.blk = blk, .n = n, .csum = csum,
+			};
 			return &conn->rs_win[i];
 		}
 	}
@@ -262,8 +274,12 @@ void halo_blk_rs_redirty(struct halo_blk_dev *dev, u64 start, u64 end)
 	}
 }
 
-/* The next run of marked blocks at or after *@cursor; false at the end. */
-static bool halo_blk_rs_next(struct halo_blk_dev *dev, u64 *cursor, u64 *blk, u32 *n)
+/*
+ * The next run of marked blocks at or after *@cursor, a chunk of @csum's
+ * size; false at the end.
+ */
+static bool halo_blk_rs_next(struct halo_blk_dev *dev, u64 *cursor, bool csum,
+			     u64 *blk, u32 *n)
 {
 	struct halo_bm *bm = &dev->bm;
 	struct halo_blk_rs_chunk *c;
@@ -272,8 +288,9 @@ static bool halo_blk_rs_next(struct halo_blk_dev *dev, u64 *cursor, u64 *blk, u3
 	spin_lock_irq(&dev->bm_lock);
 	*blk = halo_bm_next(bm, *cursor);
 	if (*blk < bm->nbits) {
-		*n = halo_bm_run_end(bm, *blk, *blk + HALO_BLK_RS_CHUNK) - *blk;
-		c = halo_blk_rs_slot(&dev->conn, *blk, *n);
+		*n = halo_bm_run_end(bm, *blk, *blk + (csum ? HALO_P_OV_MAX_BLOCKS :
+							HALO_BLK_RS_CHUNK)) - *blk;
+		c = halo_blk_rs_slot(&dev->conn, *blk, *n, csum);
 		if (!WARN_ON_ONCE(!c)) {
 			*cursor = *blk + *n;
 			found = true;
@@ -329,22 +346,131 @@ static void halo_blk_rs_finish(struct halo_blk_dev *dev)
 	pr_info("%s: resync to node %u done\n", dev->name, conn->peer_id);
 }
 
+/*
+ * Read and send the chunk of @n blocks at @blk: as RS_DATA, or with
+ * csums-alg @alg as RS_CSUM (@buf its frame). -EIO if it cannot be read
+ * here, -ENOTCONN if it could not go.
+ */
+static int halo_blk_rs_chunk(struct halo_blk_dev *dev, u64 blk, u32 n, u8 alg,
+			     u8 *buf)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+	struct halo_p_ov_req r = { .blk = blk, .n = n, .alg = alg };
+	u32 dlen = halo_p_ov_digest_len(alg), i;
+	struct bio *bio;
+	int ret;
+
+	bio = halo_blk_rs_read(dev, blk, n);
+	if (!bio) {
+		pr_err("%s: resync: cannot read block %llu here\n", dev->name, blk);
+		return -EIO;
+	}
+	atomic_inc(&conn->rs_inflight);
+	if (alg) {
+		for (i = 0; i < n; i++)
+			halo_blk_digest(alg, bio->bi_io_vec[i].bv_page,
+					buf + HALO_P_OV_REQ_HDR + i * dlen);
+		halo_p_ov_req_encode(&r, buf);
+		ret = halo_blk_repl_send(dev, HALO_P_RS_CSUM, buf,
+					 HALO_P_OV_REQ_HDR + n * dlen);
+	} else {
+		ret = halo_blk_rs_send(dev, blk, bio);
+		if (!ret)
+			WRITE_ONCE(conn->rs_sent,
+				   conn->rs_sent + ((u64)n << HALO_MD_BLOCK_SHIFT));
+	}
+	halo_blk_free_bio_pages(bio);
+	return ret ? -ENOTCONN : 0;
+}
+
+/*
+ * A chunk whose RS_CSUM_REPLY came: send the blocks that differ, a run at
+ * a time, each read behind the gate. False if the resync is to end.
+ */
+static bool halo_blk_rs_csum_data(struct halo_blk_dev *dev)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+	struct halo_blk_rs_chunk *c = NULL;
+	u32 i, j, runs = 0;
+	struct bio *bio;
+	u64 blk = 0, mask = 0;
+	int ret = 0;
+
+	spin_lock_irq(&dev->bm_lock);
+	for (i = 0; i < HALO_BLK_RS_WINDOW; i++)
+		if (conn->rs_win[i].n && conn->rs_win[i].due)
+			c = &conn->rs_win[i];
+	if (c) {
+		c->due = false;
+		blk = c->blk;
+		mask = c->mask;
+		/* every run's frame counted first: an ack may come before the next goes */
+		for (i = 0; i < c->n; i++)
+			if ((mask & BIT_ULL(i)) && !(i && (mask & BIT_ULL(i - 1))))
+				runs++;
+		c->runs = runs;
+	}
+	spin_unlock_irq(&dev->bm_lock);
+	if (WARN_ON_ONCE(!c))
+		return true;
+	atomic_dec(&conn->rs_due);
+	for (i = 0; i < HALO_P_OV_MAX_BLOCKS && !ret; i = j) {
+		if (!(mask & BIT_ULL(i))) {
+			j = i + 1;
+			continue;
+		}
+		for (j = i; j < HALO_P_OV_MAX_BLOCKS && (mask & BIT_ULL(j)); j++)
+			;
+		halo_blk_rs_pace(dev, (j - i) << HALO_MD_BLOCK_SHIFT);
+		if (!halo_blk_rs_live(dev) || !halo_blk_gate_close(conn))
+			return false;
+		bio = halo_blk_rs_read(dev, blk + i, j - i);
+		ret = bio ? halo_blk_rs_send(dev, blk + i, bio) : -EIO;
+		halo_blk_gate_open(conn);
+		if (bio)
+			halo_blk_free_bio_pages(bio);
+		if (!ret)
+			WRITE_ONCE(conn->rs_sent,
+				   conn->rs_sent + ((u64)(j - i) << HALO_MD_BLOCK_SHIFT));
+		else if (ret == -EIO)
+			pr_err("%s: resync: cannot read block %llu here\n", dev->name,
+			       blk + i);
+	}
+	if (ret)
+		WRITE_ONCE(conn->rs_failed, true);
+	return !ret;
+}
+
 static int halo_blk_rs_thread(void *arg)
 {
 	struct halo_blk_dev *dev = arg;
 	struct halo_blk_conn *conn = &dev->conn;
 	u64 cursor = 0, blk;
-	struct bio *bio;
+	u8 *buf, alg;
 	u32 n;
+	int ret;
 
+	buf = kmalloc(HALO_P_OV_REQ_MAX, GFP_KERNEL);
+	if (!buf) {
+		WRITE_ONCE(conn->rs_failed, true);
+		return halo_blk_thread_park();
+	}
 	while (halo_blk_rs_live(dev)) {
 		wait_event_interruptible(conn->rs_wait,
 					 atomic_read(&conn->rs_inflight) <
 						HALO_BLK_RS_WINDOW ||
+					 atomic_read(&conn->rs_due) ||
 					 !halo_blk_rs_live(dev));
 		if (!halo_blk_rs_live(dev))
 			break;
-		if (!halo_blk_rs_next(dev, &cursor, &blk, &n)) {
+		/* the differing blocks of a compared chunk go first */
+		if (atomic_read(&conn->rs_due)) {
+			if (!halo_blk_rs_csum_data(dev))
+				break;
+			continue;
+		}
+		alg = READ_ONCE(conn->csums_alg);
+		if (!halo_blk_rs_next(dev, &cursor, alg, &blk, &n)) {
 			/*
 			 * The end of a pass: when its chunks are in, the
 			 * bitmap is empty, or blocks were marked again
@@ -352,9 +478,12 @@ static int halo_blk_rs_thread(void *arg)
 			 */
 			wait_event_interruptible(conn->rs_wait,
 						 !atomic_read(&conn->rs_inflight) ||
+						 atomic_read(&conn->rs_due) ||
 						 !halo_blk_rs_live(dev));
 			if (!halo_blk_rs_live(dev))
 				break;
+			if (atomic_read(&conn->rs_due))
+				continue;
 			if (!halo_blk_bm_weight(dev)) {
 				halo_blk_rs_finish(dev);
 				break;
@@ -367,46 +496,66 @@ static int halo_blk_rs_thread(void *arg)
 			halo_blk_rs_unslot(dev, blk);
 			break;
 		}
-		bio = halo_blk_rs_read(dev, blk, n);
-		if (bio) {
-			atomic_inc(&conn->rs_inflight);
-			if (halo_blk_rs_send(dev, blk, bio))
-				WRITE_ONCE(conn->rs_failed, true);
-			else
-				WRITE_ONCE(conn->rs_sent,
-					   conn->rs_sent + ((u64)n << HALO_MD_BLOCK_SHIFT));
-		}
+		ret = halo_blk_rs_chunk(dev, blk, n, alg, buf);
 		halo_blk_gate_open(conn);
-		if (!bio) {
-			pr_err("%s: resync: cannot read block %llu here\n",
-			       dev->name, blk);
-			halo_blk_rs_unslot(dev, blk);
+		if (ret) {
+			if (ret == -EIO)
+				halo_blk_rs_unslot(dev, blk);
 			WRITE_ONCE(conn->rs_failed, true);
 			break;
 		}
-		halo_blk_free_bio_pages(bio);
 	}
+	kfree(buf);
 	return halo_blk_thread_park();
 }
 
-/* An RS_ACK: the target wrote the chunk at block @a->id. */
+/* Clear the bits of @c's blocks in @mask, unless marked again; under bm_lock. */
+static void halo_blk_rs_clear(struct halo_blk_dev *dev, struct halo_blk_rs_chunk *c,
+			      u64 mask)
+{
+	u32 i;
+
+	lockdep_assert_held(&dev->bm_lock);
+	/* a block marked again meanwhile goes again */
+	if (c->redirty)
+		return;
+	for (i = 0; i < c->n; i++)
+		if (mask & BIT_ULL(i))
+			halo_bm_clear(&dev->bm, c->blk + i, c->blk + i + 1);
+}
+
+/*
+ * An RS_ACK: the target wrote the chunk at block @a->id, or a run of
+ * differing blocks of a compared chunk (csums-alg).
+ */
 int halo_blk_rs_ack(struct halo_blk_dev *dev, const struct halo_p_ack *a)
 {
 	struct halo_blk_conn *conn = &dev->conn;
-	struct halo_blk_rs_chunk *c = NULL;
+	struct halo_blk_rs_chunk *c = NULL, *w;
+	bool freed = false;
 	u32 n = 0;
 	int i;
 
 	spin_lock_irq(&dev->bm_lock);
-	for (i = 0; i < HALO_BLK_RS_WINDOW; i++)
-		if (conn->rs_win[i].n && conn->rs_win[i].blk == a->id)
-			c = &conn->rs_win[i];
-	if (c) {
+	for (i = 0; i < HALO_BLK_RS_WINDOW; i++) {
+		w = &conn->rs_win[i];
+		if (w->n && (w->csum ? w->runs && w->blk <= a->id && a->id < w->blk + w->n :
+			     w->blk == a->id))
+			c = w;
+	}
+	if (c && !c->csum) {
 		n = c->n;
-		/* a block marked again meanwhile goes again */
 		if (!a->error && !c->redirty)
 			halo_bm_clear(&dev->bm, c->blk, c->blk + c->n);
 		c->n = 0;
+		freed = true;
+	} else if (c && !--c->runs) {
+		/* the last run of a compared chunk */
+		n = hweight64(c->mask);
+		if (!a->error)
+			halo_blk_rs_clear(dev, c, c->mask);
+		c->n = 0;
+		freed = true;
 	}
 	spin_unlock_irq(&dev->bm_lock);
 	if (!c || atomic_read(&conn->rs_inflight) <= 0)
@@ -419,9 +568,85 @@ int halo_blk_rs_ack(struct halo_blk_dev *dev, const struct halo_p_ack *a)
 	mutex_lock(&dev->lock);
 	conn->rs_done += n;
 	mutex_unlock(&dev->lock);
-	atomic_dec(&conn->rs_inflight);
+	if (freed)
+		atomic_dec(&conn->rs_inflight);
 	wake_up_all(&conn->rs_wait);
 	return 0;
+}
+
+/*
+ * An RS_CSUM_REPLY: the target compared the chunk at @r->blk. The blocks
+ * it holds already are done; the thread sends the others.
+ */
+int halo_blk_rs_csum_reply(struct halo_blk_dev *dev, const struct halo_p_ov_reply *r)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+	struct halo_blk_rs_chunk *c = NULL, *w;
+	u64 all = 0, same;
+	u32 n = 0;
+	int i;
+
+	spin_lock_irq(&dev->bm_lock);
+	for (i = 0; i < HALO_BLK_RS_WINDOW; i++) {
+		w = &conn->rs_win[i];
+		if (w->n && w->csum && !w->due && !w->runs && !w->mask &&
+		    w->blk == r->blk && w->n == r->n)
+			c = w;
+	}
+	if (c && !r->error) {
+		all = r->n == 64 ? ~0ULL : BIT_ULL(r->n) - 1;
+		same = all & ~r->mask;
+		n = hweight64(same);
+		halo_blk_rs_clear(dev, c, same);
+		if (r->mask) {
+			c->mask = r->mask;
+			c->due = true;
+			atomic_inc(&conn->rs_due);
+		} else {
+			c->n = 0;
+		}
+	}
+	spin_unlock_irq(&dev->bm_lock);
+	if (!c || atomic_read(&conn->rs_inflight) <= 0)
+		return -EPROTO;
+	if (r->error) {
+		pr_err("%s: resync: the peer could not read block %llu: %d\n",
+		       dev->name, r->blk, r->error);
+		WRITE_ONCE(conn->rs_failed, true);
+		wake_up_all(&conn->rs_wait);
+		return 0;
+	}
+	mutex_lock(&dev->lock);
+	conn->rs_done += n;
+	WRITE_ONCE(conn->rs_same, conn->rs_same + ((u64)n << HALO_MD_BLOCK_SHIFT));
+	mutex_unlock(&dev->lock);
+	if (!r->mask)
+		atomic_dec(&conn->rs_inflight);
+	wake_up_all(&conn->rs_wait);
+	return 0;
+}
+
+/*
+ * The source's RS_CSUM, on the target's receiver: compare, and answer
+ * which blocks differ. -EPROTO unless a resync to this node runs.
+ */
+int halo_blk_rs_csum_request(struct halo_blk_dev *dev, const struct halo_p_ov_req *r)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+	struct halo_p_ov_reply rep;
+	u8 buf[HALO_P_OV_REPLY_LEN];
+
+	if (READ_ONCE(conn->state) != HALO_BLK_CONN_STATE_SYNC_TARGET ||
+	    !READ_ONCE(conn->rs_total))
+		return -EPROTO;
+	halo_blk_csum_compare(dev, r, &rep, "resync");
+	if (!rep.error) {
+		mutex_lock(&dev->lock);
+		conn->rs_done += r->n - hweight64(rep.mask);
+		mutex_unlock(&dev->lock);
+	}
+	halo_p_ov_reply_encode(&rep, buf);
+	return halo_blk_ack_queue(dev, HALO_P_RS_CSUM_REPLY, buf, sizeof(buf), false);
 }
 
 /* -- both sides --------------------------------------------------------- */
@@ -435,6 +660,7 @@ static void halo_blk_rs_reset(struct halo_blk_conn *conn)
 	conn->rs_bm_frames = 0;
 	WRITE_ONCE(conn->rs_failed, false);
 	atomic_set(&conn->rs_inflight, 0);
+	atomic_set(&conn->rs_due, 0);
 	memset(conn->rs_win, 0, sizeof(conn->rs_win));
 	conn->rs_last = 0;
 	WRITE_ONCE(conn->rs_throttled, false);

@@ -37,7 +37,8 @@
 
 #define HALO_BLK_OV_DRAIN	(5 * HZ)
 
-static void halo_blk_ov_digest(u8 alg, struct page *page, u8 *out)
+/* The checksum of the block in @page (verify, and a resync's csums-alg). */
+void halo_blk_digest(u8 alg, struct page *page, u8 *out)
 {
 	void *p = kmap_local_page(page);
 
@@ -85,8 +86,8 @@ static int halo_blk_ov_send(struct halo_blk_dev *dev, u8 *buf, u64 blk, u32 n)
 	if (!bio)
 		return -EIO;
 	for (i = 0; i < n; i++)
-		halo_blk_ov_digest(r.alg, bio->bi_io_vec[i].bv_page,
-				   buf + HALO_P_OV_REQ_HDR + i * dlen);
+		halo_blk_digest(r.alg, bio->bi_io_vec[i].bv_page,
+				buf + HALO_P_OV_REQ_HDR + i * dlen);
 	halo_blk_free_bio_pages(bio);
 	halo_p_ov_req_encode(&r, buf);
 
@@ -282,33 +283,48 @@ int halo_blk_ov_reply(struct halo_blk_dev *dev, const struct halo_p_ov_reply *r)
 }
 
 /*
+ * The peer's checksums of the blocks @r names (OV_REQUEST, RS_CSUM): read
+ * them here and compare, into @rep. @what names the caller in the log.
+ */
+void halo_blk_csum_compare(struct halo_blk_dev *dev, const struct halo_p_ov_req *r,
+			   struct halo_p_ov_reply *rep, const char *what)
+{
+	u32 dlen = halo_p_ov_digest_len(r->alg), i;
+	u8 mine[HALO_P_OV_DIGEST_MAX];
+	struct bio *bio;
+
+	*rep = (struct halo_p_ov_reply){ .blk = r->blk, .n = r->n };
+	bio = halo_blk_rs_read(dev, r->blk, r->n);
+	if (!bio) {
+		pr_err("%s: %s: cannot read block %llu here\n", dev->name, what, r->blk);
+		rep->error = -EIO;
+		return;
+	}
+	for (i = 0; i < r->n; i++) {
+		halo_blk_digest(r->alg, bio->bi_io_vec[i].bv_page, mine);
+		if (memcmp(mine, r->digests + i * dlen, dlen))
+			rep->mask |= BIT_ULL(i);
+	}
+	halo_blk_free_bio_pages(bio);
+}
+
+/*
  * The peer's OV_REQUEST, on the receiver: compare, mark what differs here
  * and answer. Refused unless Connected (no resync runs).
  */
 int halo_blk_ov_request(struct halo_blk_dev *dev, const struct halo_p_ov_req *r)
 {
-	struct halo_p_ov_reply rep = { .blk = r->blk, .n = r->n };
-	u32 dlen = halo_p_ov_digest_len(r->alg), i;
-	u8 mine[HALO_P_OV_DIGEST_MAX], buf[HALO_P_OV_REPLY_LEN];
-	struct bio *bio;
+	struct halo_p_ov_reply rep;
+	u8 buf[HALO_P_OV_REPLY_LEN];
+	u32 i;
 
 	if (READ_ONCE(dev->conn.state) != HALO_BLK_CONN_STATE_CONNECTED)
 		return -EPROTO;
-	bio = halo_blk_rs_read(dev, r->blk, r->n);
-	if (!bio) {
-		pr_err("%s: verify: cannot read block %llu here\n", dev->name, r->blk);
-		rep.error = -EIO;
-	}
-	for (i = 0; bio && i < r->n; i++) {
-		halo_blk_ov_digest(r->alg, bio->bi_io_vec[i].bv_page, mine);
-		if (memcmp(mine, r->digests + i * dlen, dlen)) {
-			rep.mask |= BIT_ULL(i);
+	halo_blk_csum_compare(dev, r, &rep, "verify");
+	for (i = 0; i < r->n; i++)
+		if (rep.mask & BIT_ULL(i))
 			halo_blk_bm_mark(dev, (r->blk + i) << (HALO_MD_BLOCK_SHIFT - SECTOR_SHIFT),
 					 HALO_MD_BLOCK);
-		}
-	}
-	if (bio)
-		halo_blk_free_bio_pages(bio);
 	/* rare: on the disk at once, as the source does at its end */
 	if (rep.mask)
 		halo_blk_bm_write(dev);

@@ -431,6 +431,9 @@ TEST(verify_frames)
 	EXPECT_EQ(~0ULL, r2.mask);
 	EXPECT_STREQ("ov-request", halo_p_type_name(HALO_P_OV_REQUEST));
 	EXPECT_STREQ("ov-reply", halo_p_type_name(HALO_P_OV_REPLY));
+	/* a resync's checksums and their reply are these frames too */
+	EXPECT_STREQ("rs-csum", halo_p_type_name(HALO_P_RS_CSUM));
+	EXPECT_STREQ("rs-csum-reply", halo_p_type_name(HALO_P_RS_CSUM_REPLY));
 }
 
 /* A Diskless node's reads: the request, and the reply with its data. */

@@ -74,6 +74,9 @@ static void dev_usage(FILE *f)
 		"  consensus, discard-secondary.\n"
 		"  after-sb-2pri POLICY: with two: disconnect (the only one).\n"
 		"  Both nodes must set the same policies.\n"
+		"  csums-alg none|crc32c|sha256: a resync from this node sends each\n"
+		"  block's checksum first, and the block only if the peer's differs\n"
+		"  (none, the default: every marked block is sent).\n"
 		"disconnect: close the connection or stop trying (StandAlone).\n"
 		"verify: compare every block with the peer's by checksum (crc32c, the\n"
 		"  default, or sha256) while the device is in use; on the primary if\n"
@@ -158,6 +161,8 @@ struct nla_policy dev_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	[HALO_BLK_A_DEV_ON_IO_ERROR] = { .type = NLA_U32 },
 	[HALO_BLK_A_DEV_IO_ERRORS] = { .type = NLA_U64 },
 	[HALO_BLK_A_DEV_UNCONFIRMED] = { .type = NLA_U64 },
+	[HALO_BLK_A_DEV_CSUMS_ALG] = { .type = NLA_U32 },
+	[HALO_BLK_A_DEV_RESYNC_SAME] = { .type = NLA_U64 },
 	[HALO_BLK_A_DEV_IO_ERROR] = { .type = NLA_NUL_STRING },
 };
 
@@ -170,6 +175,12 @@ static const char *const on_no_quorum_names[] = {
 static const char *const on_io_error_names[] = {
 	[HALO_BLK_ON_IO_ERROR_DETACH] = "detach",
 	[HALO_BLK_ON_IO_ERROR_PASS_ON] = "pass-on",
+};
+
+static const char *const csums_alg_names[] = {
+	[HALO_BLK_CSUMS_ALG_NONE] = "none",
+	[HALO_BLK_CSUMS_ALG_CRC32C] = "crc32c",
+	[HALO_BLK_CSUMS_ALG_SHA256] = "sha256",
 };
 
 static struct nla_policy ov_policy[HALO_BLK_A_VERIFY_MAX + 1] = {
@@ -394,6 +405,17 @@ static int print_dev(struct nl_msg *msg, bool one_line)
 
 		print_u64("resync-received", v ? " resync-received %" PRIu64 : NULL, v);
 	}
+	if (tb[HALO_BLK_A_DEV_RESYNC_SAME]) {
+		uint64_t v = nla_get_u64(tb[HALO_BLK_A_DEV_RESYNC_SAME]);
+
+		print_u64("resync-same", v ? " resync-same %" PRIu64 : NULL, v);
+	}
+	if (tb[HALO_BLK_A_DEV_CSUMS_ALG]) {
+		uint32_t v = nla_get_u32(tb[HALO_BLK_A_DEV_CSUMS_ALG]);
+
+		print_string("csums-alg", v ? " csums-alg %s" : NULL,
+			     NAME_OF(csums_alg_names, v));
+	}
 	if (tb[HALO_BLK_A_DEV_CURRENT_GEN]) {
 		print_u64("current-gen", NULL, nla_get_u64(tb[HALO_BLK_A_DEV_CURRENT_GEN]));
 		print_text(" gen %016" PRIx64, nla_get_u64(tb[HALO_BLK_A_DEV_CURRENT_GEN]));
@@ -498,8 +520,8 @@ struct dev_attrs {
 	bool has_minor, force, two_primaries, has_max_rate, has_min_rate;
 	bool has_after_sb[3], discard_my_data;
 	uint32_t verify_alg;	/* 0: none given */
-	uint32_t on_no_quorum, on_io_error;
-	bool has_on_no_quorum, has_on_io_error;
+	uint32_t on_no_quorum, on_io_error, csums_alg;
+	bool has_on_no_quorum, has_on_io_error, has_csums_alg;
 	bool verify_stop;
 };
 
@@ -542,6 +564,8 @@ static int dev_request(uint8_t cmd, int flags, const char *name,
 	     nla_put_u32(msg, HALO_BLK_A_DEV_ON_NO_QUORUM, a->on_no_quorum) < 0) ||
 	    (a->has_on_io_error &&
 	     nla_put_u32(msg, HALO_BLK_A_DEV_ON_IO_ERROR, a->on_io_error) < 0) ||
+	    (a->has_csums_alg &&
+	     nla_put_u32(msg, HALO_BLK_A_DEV_CSUMS_ALG, a->csums_alg) < 0) ||
 	    (a->verify_stop && nla_put_flag(msg, HALO_BLK_A_DEV_VERIFY_STOP) < 0)) {
 		nlmsg_free(msg);
 		halo_nl_close(&nl);
@@ -637,6 +661,22 @@ static int dev_option(int argc, char **argv, struct dev_attrs *a)
 	int i, hits = 0, which = -1;
 	uint32_t v;
 
+	if (matches(argv[0], "csums-alg")) {
+		if (argc < 2) {
+			errorf("\"csums-alg\" needs a value (none, crc32c or sha256)");
+			return -1;
+		}
+		for (v = 0; v < sizeof(csums_alg_names) / sizeof(csums_alg_names[0]); v++)
+			if (!strcmp(argv[1], csums_alg_names[v]))
+				break;
+		if (v == sizeof(csums_alg_names) / sizeof(csums_alg_names[0])) {
+			errorf("invalid csums-alg \"%s\" (use none, crc32c or sha256)", argv[1]);
+			return -1;
+		}
+		a->csums_alg = v;
+		a->has_csums_alg = true;
+		return 1;
+	}
 	for (i = 0; i < 3; i++) {
 		if (matches(argv[0], sb_keys[i])) {
 			hits++;
@@ -689,7 +729,7 @@ static int dev_option(int argc, char **argv, struct dev_attrs *a)
 	return 0;
 }
 
-#define DEV_OPTIONS "resync-max-rate, resync-min-rate, after-sb-0pri, after-sb-1pri, after-sb-2pri"
+#define DEV_OPTIONS "resync-max-rate, resync-min-rate, after-sb-0pri, after-sb-1pri, after-sb-2pri, csums-alg"
 
 static int dev_connect(int argc, char **argv)
 {

@@ -174,6 +174,21 @@ enum halo_blk_on_io_error {
 	HALO_BLK_ON_IO_ERROR_PASS_ON,
 };
 
+/**
+ * enum halo_blk_csums_alg - The checksum a resync from this node compares
+ *   blocks by before it sends them (DRBD's csums-alg): a block the target
+ *   already holds is not sent.
+ * @HALO_BLK_CSUMS_ALG_NONE: The default. Every block the bitmap marks is sent.
+ * @HALO_BLK_CSUMS_ALG_CRC32C: CRC32C of each 4 KiB block: cheap, but two
+ *   different blocks have the same one with a chance of 1 in 2^32.
+ * @HALO_BLK_CSUMS_ALG_SHA256: SHA-256 of each 4 KiB block.
+ */
+enum halo_blk_csums_alg {
+	HALO_BLK_CSUMS_ALG_NONE,
+	HALO_BLK_CSUMS_ALG_CRC32C,
+	HALO_BLK_CSUMS_ALG_SHA256,
+};
+
 enum {
 	HALO_BLK_A_DEV_PAD = 1,
 	HALO_BLK_A_DEV_NAME,
@@ -218,6 +233,8 @@ enum {
 	HALO_BLK_A_DEV_IO_ERRORS,
 	HALO_BLK_A_DEV_IO_ERROR,
 	HALO_BLK_A_DEV_UNCONFIRMED,
+	HALO_BLK_A_DEV_CSUMS_ALG,
+	HALO_BLK_A_DEV_RESYNC_SAME,
 
 	__HALO_BLK_A_DEV_MAX,
 	HALO_BLK_A_DEV_MAX = (__HALO_BLK_A_DEV_MAX - 1)
