@@ -42,18 +42,6 @@ os.close(fd)
 PY
 }
 
-identical()
-{
-	blockdev --flushbufs "$la" "$lb"
-	cmp -n "$size" "$la" "$lb" || fail "the data areas differ: $*"
-}
-
-synced()	# synced: both UpToDate and Connected, nothing out of sync
-{
-	both r0 disk UpToDate && both r0 connection Connected &&
-		both r0 out-of-sync 0
-}
-
 # round WHAT SAME NEW SENT SKIPPED CONNECT...: node 2 away, the blocks
 # rewritten, CONNECT run on node 1 (with node 2's connect after it); the
 # resync sends SENT blocks and skips SKIPPED

@@ -96,6 +96,21 @@ blk_pair()
 	size=$(dev_json 1 "$1" size)
 }
 
+# identical WHAT: node 1's and node 2's disks ($la, $lb) hold the same
+# data area ($size bytes)
+identical()
+{
+	# the loops' page cache is from the last cmp: halo's bios pass it by
+	blockdev --flushbufs "$la" "$lb"
+	cmp -n "$size" "$la" "$lb" || fail "the data areas differ: $*"
+}
+
+synced()	# synced: r0 UpToDate and Connected on both, nothing out of sync
+{
+	both r0 disk UpToDate && both r0 connection Connected &&
+		both r0 out-of-sync 0
+}
+
 datahash()	# datahash DISK: the sha256 of its data area ($size bytes)
 {
 	blockdev --flushbufs "$1"

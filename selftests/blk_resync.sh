@@ -54,13 +54,6 @@ write_range()
 		status=none || fail "dd at $1 MiB"
 }
 
-identical()
-{
-	# the loops' page cache is from the last cmp: halo's bios pass it by
-	blockdev --flushbufs "$la" "$lb"
-	cmp -n "$size" "$la" "$lb" || fail "the data areas differ: $*"
-}
-
 # resynced SENT0 RECV0 BYTES WHAT: the last resync sent and wrote BYTES
 # (within 5%), on both sides' counters
 resynced()
@@ -73,12 +66,6 @@ resynced()
 	[ "$sent" -ge "$3" ] && [ $((sent * 100)) -le $(($3 * 105)) ] ||
 		fail "$4: the resync sent $sent bytes for $3 dirtied"
 	[ "$recv" -eq "$sent" ] || fail "$4: $sent bytes sent, $recv received"
-}
-
-synced()	# synced: both UpToDate and Connected, nothing out of sync
-{
-	both r0 disk UpToDate && both r0 connection Connected &&
-		both r0 out-of-sync 0
 }
 
 # -- a known set of blocks, written with the peer gone --

@@ -42,12 +42,6 @@ import json, sys
 print(json.load(sys.stdin).get("split-brain", {}).get(sys.argv[1], "-"))' "$2"
 }
 
-synced()
-{
-both r0 disk UpToDate && both r0 connection Connected &&
-	both r0 out-of-sync 0
-}
-
 seed=1
 expect_sb=()	# the survivors node 1's split-brain events must name, in order
 

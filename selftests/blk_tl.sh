@@ -57,18 +57,6 @@ os.close(fd)
 PY
 }
 
-identical()
-{
-	blockdev --flushbufs "$la" "$lb"
-	cmp -n "$size" "$la" "$lb" || fail "the data areas differ: $*"
-}
-
-synced()	# synced: both UpToDate and Connected, nothing out of sync
-{
-	both r0 disk UpToDate && both r0 connection Connected &&
-		both r0 out-of-sync 0
-}
-
 # -- quiet: every write confirmed, a disconnect marks nothing --
 for p in A B; do
 	reconnect "$p"

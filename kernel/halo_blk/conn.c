@@ -783,7 +783,7 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 	u64 count;
 	struct halo_p_ack a;
 	struct halo_p_hdr hdr;
-	bool pinged = false;
+	bool pinged = false, resync;
 	const char *why = NULL;
 	int ret;
 
@@ -926,6 +926,9 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 			}
 			break;
 		case HALO_P_OV_REQUEST:
+		case HALO_P_RS_CSUM:
+			/* a range's checksums: a verify's, or a resync's (csums-alg) */
+			resync = hdr.type == HALO_P_RS_CSUM;
 			ret = halo_blk_recv_payload(sock, &hdr, dev->conn.rx_ov,
 						    HALO_P_OV_REQ_HDR, HALO_P_OV_REQ_MAX,
 						    err, size);
@@ -935,15 +938,21 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 				goto lost;
 			if (halo_p_ov_req_decode(dev->conn.rx_ov, hdr.len,
 						 dev->sb.layout.data_blocks, &ovq, &why)) {
-				snprintf(err, size, "the peer sent a bad verify request: %s",
+				snprintf(err, size, "the peer sent a bad %s: %s",
+					 resync ? "resync checksum request" : "verify request",
 					 why);
 				return;
 			}
-			ret = halo_blk_ov_request(dev, &ovq);
-			if (ret == -EPROTO || ret == -ENOBUFS) {
-				strscpy(err, ret == -EPROTO ?
-					"the peer asked for a verify during a resync" :
-					"the peer has too many verify requests awaiting replies",
+			ret = resync ? halo_blk_rs_csum_request(dev, &ovq) :
+				       halo_blk_ov_request(dev, &ovq);
+			if (ret == -EPROTO) {
+				strscpy(err, resync ?
+					"the peer sent resync checksums this side did not expect" :
+					"the peer asked for a verify during a resync", size);
+				return;
+			}
+			if (ret == -ENOBUFS) {
+				strscpy(err, "the peer has too many checksum requests awaiting replies",
 					size);
 				return;
 			}
@@ -951,49 +960,8 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 				goto lost;
 			break;
 		case HALO_P_OV_REPLY:
-			ret = halo_blk_recv_payload(sock, &hdr, buf, HALO_P_OV_REPLY_LEN,
-						    HALO_P_OV_REPLY_LEN, err, size);
-			if (ret > 0)
-				return;
-			if (ret)
-				goto lost;
-			if (halo_p_ov_reply_decode(buf, hdr.len, dev->sb.layout.data_blocks,
-						   &ovr, &why)) {
-				snprintf(err, size, "the peer sent a bad verify reply: %s", why);
-				return;
-			}
-			if (halo_blk_ov_reply(dev, &ovr)) {
-				strscpy(err, "the peer answered a verify request not sent",
-					size);
-				return;
-			}
-			break;
-		case HALO_P_RS_CSUM:
-			ret = halo_blk_recv_payload(sock, &hdr, dev->conn.rx_ov,
-						    HALO_P_OV_REQ_HDR, HALO_P_OV_REQ_MAX,
-						    err, size);
-			if (ret > 0)
-				return;
-			if (ret)
-				goto lost;
-			if (halo_p_ov_req_decode(dev->conn.rx_ov, hdr.len,
-						 dev->sb.layout.data_blocks, &ovq, &why)) {
-				snprintf(err, size, "the peer sent bad resync checksums: %s",
-					 why);
-				return;
-			}
-			ret = halo_blk_rs_csum_request(dev, &ovq);
-			if (ret == -EPROTO || ret == -ENOBUFS) {
-				strscpy(err, ret == -EPROTO ?
-					"the peer sent resync checksums this side did not expect" :
-					"the peer has too many resync checksums awaiting replies",
-					size);
-				return;
-			}
-			if (ret)
-				goto lost;
-			break;
 		case HALO_P_RS_CSUM_REPLY:
+			resync = hdr.type == HALO_P_RS_CSUM_REPLY;
 			ret = halo_blk_recv_payload(sock, &hdr, buf, HALO_P_OV_REPLY_LEN,
 						    HALO_P_OV_REPLY_LEN, err, size);
 			if (ret > 0)
@@ -1002,12 +970,15 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 				goto lost;
 			if (halo_p_ov_reply_decode(buf, hdr.len, dev->sb.layout.data_blocks,
 						   &ovr, &why)) {
-				snprintf(err, size, "the peer sent a bad resync checksum reply: %s",
-					 why);
+				snprintf(err, size, "the peer sent a bad %s: %s",
+					 resync ? "resync checksum reply" : "verify reply", why);
 				return;
 			}
-			if (halo_blk_rs_csum_reply(dev, &ovr)) {
-				strscpy(err, "the peer answered resync checksums not sent", size);
+			if (resync ? halo_blk_rs_csum_reply(dev, &ovr) :
+				     halo_blk_ov_reply(dev, &ovr)) {
+				strscpy(err, resync ?
+					"the peer answered resync checksums not sent" :
+					"the peer answered a verify request not sent", size);
 				return;
 			}
 			break;
