@@ -102,6 +102,7 @@ dd if="$dir/p1" of=/dev/halo0 bs=1M seek=20 oflag=direct status=none &
 dd if="$dir/p2" of=/dev/halo1 bs=1M seek=30 oflag=direct status=none ||
 	fail "write on node 2"
 wait $! || fail "write on node 1"
+held "writes that do not overlap"
 for l in "$la" "$lb"; do
 	dd if="$l" bs=1M skip=20 count=2 iflag=direct status=none | cmp -s - "$dir/p1" ||
 		fail "$l lacks node 1's write"

@@ -129,6 +129,9 @@ half()	# half: at most half of it left
 	[ "$(dev_json 1 r0 out-of-sync)" -le $((dirty / 2)) ]
 }
 wait_for 90 half || fail "the resync did not get half way: $(hctl 1 dev show r0)"
+# held to a crawl first: a debug kernel takes seconds to make the cut,
+# which the resync at 1 MiB/s would not wait for
+hctl 1 dev set r0 resync-max-rate 64K || fail "slow the resync down"
 link_cut 1 2
 left=$(dev_json 1 r0 out-of-sync)
 wait_for 40 eval '! is 1 r0 connection SyncSource' || fail "the cut did not end the resync"
@@ -137,6 +140,7 @@ expect_err "promoting a sync target mid-way" "disk is Inconsistent" hctl 2 dev p
 log "cut with $left bytes left"
 link_heal 1 2
 wait_for 60 starts 2 || fail "the resync did not resume: $(hctl 1 dev show r0)"
+hctl 1 dev set r0 resync-max-rate 1M || fail "speed the resync up again"
 [ "$(start_kib 1)" = $((dirty >> 10)) ] || fail "the resync began with $(start_kib 1) KiB"
 total=$(($(start_kib 2) << 10))
 [ "$total" -le $((left + (4 << 20))) ] ||
@@ -146,6 +150,7 @@ total=$(($(start_kib 2) << 10))
 # each look, and the rest goes at 1 MiB/s)
 wait_for 60 eval '[ "$(dev_json 1 r0 out-of-sync)" -le $((left - (2 << 20))) ]' ||
 	fail "the resumed resync does not progress: $(hctl 1 dev show r0)"
+hctl 1 dev set r0 resync-max-rate 64K || fail "slow the resync down"
 hctl 2 dev disconnect r0 || fail "disconnect the target mid-way"
 left=$(dev_json 1 r0 out-of-sync)
 [ "$left" -gt 0 ] || fail "the resync ended before the second cut"
@@ -155,6 +160,7 @@ hctl 2 dev create r0 minor 1 disk "$lb" || fail "create the target again"
 is 2 r0 disk Inconsistent || fail "the target came back $(dev_json 2 r0 disk)"
 hctl 2 dev connect r0 peer 1 || fail "connect the target again"
 wait_for 60 starts 3 || fail "the resync did not resume: $(hctl 1 dev show r0)"
+hctl 1 dev set r0 resync-max-rate 1M || fail "speed the resync up again"
 total=$(($(start_kib 3) << 10))
 [ "$total" -le $((left + (4 << 20))) ] ||
 	fail "after the target's restart the resync sends $total bytes, $left were left"
