@@ -952,7 +952,8 @@ halo_blk_receive(struct halo_blk_dev *dev, struct socket *sock, char *err,
 				return;
 			}
 			if (ret == -ENOBUFS) {
-				strscpy(err, "the peer has too many checksum requests awaiting replies",
+				strscpy(err,
+					"the peer has too many checksum requests awaiting replies",
 					size);
 				return;
 			}
