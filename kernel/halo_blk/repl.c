@@ -474,8 +474,9 @@ static void halo_blk_tl_add(struct halo_blk_dev *dev, struct request *rq)
 
 /*
  * Entries [@from, @to) leave the log, their blocks marked for the resync
- * if @mark. Only the receiver frees entries, and nobody adds one where
- * they are until tl_tail has moved past them.
+ * if @mark. Only the connection's thread frees entries (its receiver, then
+ * halo_blk_repl_down() once the receiver has stopped), and no sender adds
+ * one where they are until tl_tail has moved past them.
  */
 static void halo_blk_tl_free(struct halo_blk_dev *dev, u64 from, u64 to, bool mark)
 {
