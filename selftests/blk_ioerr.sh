@@ -114,9 +114,14 @@ echo "ok: detached: $n I/O errors, $(dev_json 1 r0 io-error); node 2 sees Diskle
 # block written under node 2's halo, straight to its disk, is what node 1
 # reads there: the reads are node 2's
 blockdev --flushbufs "$lb"
-h1=$(dd if=/dev/halo0 bs=1M iflag=direct 2>/dev/null | head -c "$size" | sha256sum)
-h2=$(head -c "$size" "$lb" | sha256sum)
-[ "$h1" = "$h2" ] || fail "node 1 reads differ from node 2's disk"
+dd if=/dev/halo0 of="$dir/read" bs=1M iflag=direct 2>"$dir/dd" ||
+	fail "reading node 1's device: $(cat "$dir/dd")
+$(hctl 1 dev show r0; kmsg_since | grep -E 'halo|r0')"
+head -c "$size" "$lb" > "$dir/disk"
+cmp "$dir/read" "$dir/disk" > "$dir/cmp" 2>&1 ||
+	fail "node 1 reads differ from node 2's disk: $(cat "$dir/cmp") ($(stat -c %s "$dir/read") bytes read)
+$(hctl 1 dev show r0; hctl 2 dev show r0; kmsg_since | grep -E 'halo|r0')"
+rm -f "$dir/read" "$dir/disk"
 head -c 4096 /dev/urandom > "$dir/probe"
 dd if="$dir/probe" of="$lb" bs=4k seek=100 oflag=direct conv=notrunc 2>/dev/null ||
 	fail "write under node 2"
