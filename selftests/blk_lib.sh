@@ -14,6 +14,15 @@ modprobe loop 2>/dev/null
 dir=$(mktemp -d)
 loops=()
 
+# Both nodes share one emulated CPU. On the debug kernel (KASAN, lockdep)
+# replication traffic can hold it for longer than the default 400 ms
+# failure timeout (a 1 MiB read through a Diskless node took 1.3 s), and
+# the view then flaps under the test; 2 s rides that out. A test's own
+# timeout argument still wins.
+case $(uname -r) in
+*debug*) HALO_CREATE_DEFAULTS=(timeout 2000) ;;
+esac
+
 # blk_lib_cleanup NAME...: demote, disconnect and destroy the devices of
 # those names on nodes 1 and 2, remove the nodes, the loops, the directory
 blk_lib_cleanup()

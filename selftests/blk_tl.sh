@@ -84,7 +84,8 @@ piled()	# piled: more than a barrier's batch (64 writes) unconfirmed
 	# a debug kernel's fio makes less than 1 MiB of it
 	[ "$(dev_json 1 r0 unconfirmed)" -ge $((256 << 10)) ]
 }
-wait_for 30 piled || fail "no writes pile up unconfirmed: $(hctl 1 dev show r0)"
+# (fio takes seconds to start on a debug kernel)
+wait_for 90 piled || fail "no writes pile up unconfirmed: $(hctl 1 dev show r0)"
 pending=$(dev_json 1 r0 unconfirmed)
 kmsg_mark "the cut"
 link_cut 1 2

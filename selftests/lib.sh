@@ -278,6 +278,9 @@ wait_for()
 #                      (true/false)
 
 HALO_KEY=${HALO_KEY:-}
+# cluster create arguments every instance gets before the caller's own
+# (which win: the last of a key counts)
+HALO_CREATE_DEFAULTS=()
 
 hctl()	# hctl I ARGS...: haloctl in node I's namespace
 {
@@ -311,7 +314,7 @@ cluster_setup()
 	nodes_setup "$n" "$links" || return 1
 	HALO_KEY=$(mktemp)
 	head -c 64 /dev/urandom >"$HALO_KEY"
-	log "cluster: $n nodes, create args: $*"
+	log "cluster: $n nodes, create args: ${HALO_CREATE_DEFAULTS[*]} $*"
 	# one haloctl per node (-batch): a debug kernel takes seconds to start
 	# a process, and 16 nodes know 256 nodes between them
 	HALO_NODES=$n
@@ -326,7 +329,8 @@ cluster_start()	# cluster_start I [ARGS...]: node I's instance, as cluster_setup
 
 	shift
 	{
-		echo cluster create test node-id "$i" key-file "$HALO_KEY" "$@"
+		echo cluster create test node-id "$i" key-file "$HALO_KEY" \
+			"${HALO_CREATE_DEFAULTS[@]}" "$@"
 		for j in $(seq "$HALO_NODES"); do
 			_node_add_line "$j"
 		done
