@@ -88,7 +88,8 @@ echo "ok: bad values refused; a refused dev set changed nothing"
 kmsg_mark detach
 fio --name=v --filename=/dev/halo0 --rw=randwrite --bs=4k --direct=1 \
 	--ioengine=psync --size=16M --rate_iops=500 --verify=crc32c \
-	--do_verify=1 --verify_fatal=1 --verify_backlog=64 --output="$dir/fio" &
+	--do_verify=1 --verify_fatal=1 --verify_backlog=64 --verify_state_save=0 \
+	--output="$dir/fio" &
 fio=$!
 sleep 2
 kill -0 $fio 2>/dev/null || fail "fio ended before the errors began: $(cat "$dir/fio")"
