@@ -3,20 +3,38 @@
 #
 # halo_blk's resync rate, two nodes in namespaces: resync-max-rate caps a
 # full sync; under application I/O the sync is held to resync-min-rate,
-# and takes the link again when the application goes quiet; the disks end
-# identical. The checks are upper bounds (a slow machine only syncs less),
-# so they hold on any machine; what they catch is a sync that runs past
-# its limit.
+# also while a write waits at the gate behind a slow chunk (dm-delay under
+# node 1's reads), and takes the link again when the application goes
+# quiet; the disks end identical. The rate checks are upper bounds (a slow
+# machine only syncs less), so they hold on any machine; what they catch
+# is a sync that runs past its limit.
 . "$(dirname "$0")/lib.sh"
 require_root
 . "$(dirname "$0")/blk_lib.sh"
 
+modprobe -q dm-mod 2>/dev/null
+command -v dmsetup >/dev/null || fail "no dmsetup"
+
 cluster_setup 2 1 || fail "cluster setup"
-trap 'kill $fio_pid 2>/dev/null; wait 2>/dev/null; blk_lib_cleanup r0' EXIT
+dma=halo-rate-a-$$
+trap 'kill $fio_pid 2>/dev/null; wait 2>/dev/null; blk_lib_cleanup r0; dmsetup remove --noudevsync $dma 2>/dev/null' EXIT
 loop_new a 256; la=$loop
 loop_new b 256; lb=$loop
-hctl 1 dev create r0 minor 0 disk "$la" && hctl 2 dev create r0 minor 1 disk "$lb" ||
-	fail "create r0"
+# node 1's disk: device-mapper over the loop, to slow its reads later
+dm_table()	# dm_table linear|delay: node 1's disk, as is or with reads taking 1.5 s
+{
+	local sz
+
+	sz=$(blockdev --getsz "$la")
+	case $1 in
+	linear) echo "0 $sz linear $la 0" ;;
+	delay) echo "0 $sz delay $la 0 1500 $la 0 0" ;;
+	esac
+}
+dmsetup create --noudevsync "$dma" --table "$(dm_table linear)" &&
+	dmsetup mknodes "$dma" || fail "dm over $la"
+hctl 1 dev create r0 minor 0 disk "/dev/mapper/$dma" &&
+	hctl 2 dev create r0 minor 1 disk "$lb" || fail "create r0"
 
 # -- bad rates --
 expect_err "a rate with a unit haloctl does not know" "invalid rate \"5T\"" \
@@ -86,6 +104,33 @@ wait_for 10 is 1 r0 resync-throttled True ||
 sleep 1
 synced_within 6 $((2 * mib)) "resync-min-rate 2M under fio"
 is 1 r0 resync-throttled True || fail "not held back under application I/O at the end"
+
+# -- a write held up at the gate keeps the sync held back --
+# Node 1's reads now take 1.5 s, and with them each chunk the sync reads
+# while fio's next write waits at the gate: it has waited more than the
+# second a request's arrival counts for when the gate opens. A request
+# not yet done must count, or the sync would go unheld after each chunk.
+if modprobe -q dm-delay 2>/dev/null; then
+	dmsetup load "$dma" --table "$(dm_table delay)" && dmsetup resume "$dma" ||
+		fail "dm-delay under node 1's disk"
+	sleep 3
+	held=0 free=0
+	for _ in $(seq 20); do
+		case $(dev_json 1 r0 resync-throttled) in
+		True) held=$((held + 1)) ;;
+		False) free=$((free + 1)) ;;
+		*) fail "the sync ended under 1.5 s reads: $(hctl 1 dev show r0)" ;;
+		esac
+		sleep 0.2
+	done
+	dmsetup load "$dma" --table "$(dm_table linear)" && dmsetup resume "$dma" ||
+		fail "node 1's disk back to linear"
+	[ "$free" = 0 ] ||
+		fail "chunks read in 1.5 s: the sync was held back in $held looks of 20, not all"
+	echo "ok: a write waiting 1.5 s at the gate keeps the sync held back ($held looks of 20)"
+else
+	echo "# SKIP: no dm-delay here (the debug kernel has none): a held-up write unchecked"
+fi
 kill -0 "$fio_pid" || fail "fio ended before the check did: $(cat "$dir/fio")"
 kill -INT "$fio_pid"	# fio stops, and reports what it did
 wait "$fio_pid"

@@ -74,6 +74,8 @@ void halo_blk_gate_enter(struct halo_blk_dev *dev)
 {
 	struct halo_blk_conn *conn = &dev->conn;
 
+	/* application I/O until it completes, waiting or not ("The rate") */
+	atomic_inc(&conn->app_active);
 	for (;;) {
 		atomic_inc(&conn->app_inflight);
 		/* pairs with the barrier in halo_blk_gate_close() */
@@ -90,6 +92,7 @@ void halo_blk_gate_leave(struct halo_blk_dev *dev)
 {
 	if (atomic_dec_and_test(&dev->conn.app_inflight))
 		wake_up_all(&dev->conn.rs_wait);
+	atomic_dec(&dev->conn.app_active);
 }
 
 /* Close the gate; false (and open) if the resync ended meanwhile. */
@@ -110,10 +113,11 @@ bool halo_blk_gate_close(struct halo_blk_conn *conn)
 
 /*
  * With no limit a resync takes what the link and the two disks give. While
- * /dev/haloN has application I/O, it is held to resync-min-rate instead, so
- * that the application's requests do not queue behind resync chunks on the
- * disks and the link, or wait at the gate; when the application goes
- * quiet, the resync takes everything again within a second.
+ * /dev/haloN has application I/O (a request within the last second, or
+ * one not yet done), it is held to resync-min-rate instead, so that the
+ * application's requests do not queue behind resync chunks on the disks
+ * and the link, or wait at the gate; when the application goes quiet, the
+ * resync takes everything again within a second.
  * resync-max-rate caps it always. The idea of DRBD's c-min-rate, with a
  * fixed pace instead of its controller, and no cap when nothing else needs
  * the link (DRBD's c-max-rate defaults to 100 MiB/s).
@@ -132,7 +136,15 @@ static bool halo_blk_rs_live(struct halo_blk_dev *dev)
 static u64 halo_blk_rs_limit(struct halo_blk_conn *conn)
 {
 	u64 max = READ_ONCE(conn->rs_max_rate), min = READ_ONCE(conn->rs_min_rate);
-	bool busy = jiffies - READ_ONCE(conn->app_seen) < HALO_BLK_RS_APP_IDLE;
+	/*
+	 * A request not yet done counts, waiting at the gate or in flight:
+	 * one held there behind a slow chunk, or behind the resync's data on
+	 * the link, would otherwise leave a second without a new request,
+	 * and the resync would take the link and the disk, which holds the
+	 * request back further.
+	 */
+	bool busy = atomic_read(&conn->app_active) ||
+		    jiffies - READ_ONCE(conn->app_seen) < HALO_BLK_RS_APP_IDLE;
 
 	WRITE_ONCE(conn->rs_throttled, busy && min && (!max || min < max));
 	if (busy && min)
