@@ -14,6 +14,11 @@ modprobe loop 2>/dev/null
 dir=$(mktemp -d)
 loops=()
 
+# oos MINOR: /dev/halo<MINOR>'s out-of-sync bytes from sysfs, which a slow
+# guest (the debug kernel) reads at once, where haloctl and python take
+# seconds
+oos() { cat "/sys/block/halo$1/halo/out_of_sync"; }
+
 # Both nodes share one emulated CPU. On the debug kernel (KASAN, lockdep)
 # replication traffic can hold it for longer than the default 400 ms
 # failure timeout (a 1 MiB read through a Diskless node took 1.3 s), and

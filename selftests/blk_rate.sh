@@ -46,9 +46,6 @@ is 1 r0 connection StandAlone || fail "a refused connect changed the state"
 
 mib=$((1 << 20))
 now_ns() { date +%s%N; }
-# the source's bytes still to sync: from sysfs, which a slow guest (the
-# debug kernel) reads at once, where haloctl and python take seconds
-oos() { cat /sys/block/halo0/halo/out_of_sync; }
 
 # synced_within SECS LIMIT WHAT: over about SECS seconds, node 1's resync
 # may move LIMIT bytes per second at most, plus the chunks in flight at the
@@ -57,9 +54,9 @@ synced_within()
 {
 	local t0 t1 o0 o1 synced allowed
 
-	t0=$(now_ns); o0=$(oos)
+	t0=$(now_ns); o0=$(oos 0)
 	sleep "$1"
-	o1=$(oos); t1=$(now_ns)
+	o1=$(oos 0); t1=$(now_ns)
 	[ "$o1" != 0 ] || fail "$3: the whole sync finished within ${1}s: not held to the rate"
 	synced=$((o0 - o1))
 	allowed=$((($2 * (t1 - t0)) / 1000000000 + 5 * mib))
@@ -82,7 +79,7 @@ sleep 1
 synced_within 5 $((4 * mib)) "resync-max-rate 4M"
 # held back: no; or, on a slow guest, the sync is already over
 t=$(dev_json 1 r0 resync-throttled)
-[ "$t" = False ] || { [ "$t" = - ] && [ "$(oos)" = 0 ]; } ||
+[ "$t" = False ] || { [ "$t" = - ] && [ "$(oos 0)" = 0 ]; } ||
 	fail "held back with no application I/O (resync-throttled $t)"
 
 # -- resync-min-rate: the application writes, the sync keeps 2 MiB/s --
