@@ -129,8 +129,9 @@ half()	# half: at most half of it left
 	[ "$(oos 0)" -le $((dirty / 2)) ]
 }
 wait_for 90 half || fail "the resync did not get half way: $(hctl 1 dev show r0)"
-# (half: from sysfs, at once) held to a crawl first: a debug kernel takes
-# seconds to make the cut, which the resync at 1 MiB/s would not wait for
+# half way seen in sysfs, at once; then held to a crawl: a debug kernel
+# takes seconds to make the cut, which the resync at 1 MiB/s would not
+# wait for
 hctl 1 dev set r0 resync-max-rate 64K || fail "slow the resync down"
 link_cut 1 2
 left=$(dev_json 1 r0 out-of-sync)
