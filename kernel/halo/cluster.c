@@ -429,6 +429,23 @@ static int halo_addr_cmp(const struct sockaddr_storage *a,
 				&((struct sockaddr_in6 *)b)->sin6_addr);
 }
 
+/*
+ * What keeps the instance from working as configured, as a sentence that
+ * names the fix, into @buf; 0 when nothing does. An instance whose own
+ * node is not in its node table has no address to send from: it sends
+ * nothing and no view forms. Someone used to keepalived's unicast_peer
+ * adds only the peers, and without this the cluster would sit silent.
+ */
+size_t halo_cluster_problem(struct halo_cluster *c, char *buf, size_t size)
+{
+	lockdep_assert_held(&c->lock);
+	if (c->mb.self >= 0)
+		return 0;
+	return scnprintf(buf, size,
+			 "local node %u is not configured (add it: haloctl node add %u name NAME addr IP)",
+			 c->node_id, c->node_id);
+}
+
 int halo_cluster_node_add(struct halo_cluster *c, u32 id, const char *name,
 			  u32 votes, const struct sockaddr_storage *addrs,
 			  unsigned int n_addrs, struct netlink_ext_ack *extack)
@@ -500,6 +517,13 @@ int halo_cluster_node_add(struct halo_cluster *c, u32 id, const char *name,
 	}
 	halo_quorum_update(c, halo_now_ms());
 	halo_api_publish(c, HALO_EVENT_CONFIG);
+	if (c->mb.self < 0 && !c->told_no_self) {
+		char why[HALO_PROBLEM_MAX];
+
+		c->told_no_self = true;
+		halo_cluster_problem(c, why, sizeof(why));
+		pr_warn("%s: %s\n", c->name, why);
+	}
 	return 0;
 }
 

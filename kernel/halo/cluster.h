@@ -126,6 +126,7 @@ struct halo_cluster {
 	u32 quorum_flags;
 	u32 lms_window_ms;
 	bool authenticated;
+	bool told_no_self;	/* the local-node problem is logged once */
 	struct crypto_shash *tfm;
 	u64 incarnation;
 	u64 seq;
@@ -178,6 +179,9 @@ int halo_cluster_node_del(struct halo_cluster *c, u32 id,
 			  struct netlink_ext_ack *extack);
 void halo_cluster_apply(struct halo_cluster *c, const struct halo_mb_out *out,
 			u64 now_ms, const u8 *relay, size_t relay_len, u8 type);
+/* Longest problem sentence of halo_cluster_problem(), with its NUL. */
+#define HALO_PROBLEM_MAX 128
+size_t halo_cluster_problem(struct halo_cluster *c, char *buf, size_t size);
 int halo_cluster_standby_set(struct halo_cluster *c, u32 id, bool on,
 			     struct netlink_ext_ack *extack);
 void halo_cluster_standby_rx(struct halo_cluster *c, int slot,

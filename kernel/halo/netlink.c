@@ -53,7 +53,8 @@ static const struct nla_policy halo_get_policy[HALO_A_STATUS_MAX + 1] = {
 	[HALO_A_CLUSTER_TOTAL_VOTES] = HALO_READ_ONLY("total-votes"),	\
 	[HALO_A_CLUSTER_QUORUM] = HALO_READ_ONLY("quorum"),		\
 	[HALO_A_CLUSTER_DROPS] = HALO_READ_ONLY("drops"),		\
-	[HALO_A_CLUSTER_FENCE] = HALO_READ_ONLY("fence")
+	[HALO_A_CLUSTER_FENCE] = HALO_READ_ONLY("fence"),		\
+	[HALO_A_CLUSTER_PROBLEMS] = HALO_READ_ONLY("problems")
 
 #define HALO_CLUSTER_CONFIG_READ_ONLY					\
 	[HALO_A_CLUSTER_NAME] = HALO_READ_ONLY("name"),			\
@@ -341,6 +342,7 @@ static int halo_nl_put_cluster(struct sk_buff *skb, struct halo_cluster *c)
 		[HALO_CNT_REPLAY] = HALO_A_DROPS_REPLAY,
 		[HALO_CNT_BAD_PAYLOAD] = HALO_A_DROPS_BAD_PAYLOAD,
 	};
+	char why[HALO_PROBLEM_MAX];
 	unsigned int i, first;
 	struct nlattr *nest;
 
@@ -368,6 +370,10 @@ static int halo_nl_put_cluster(struct sk_buff *skb, struct halo_cluster *c)
 	for (i = first; i < c->n_fence; i++)
 		if (halo_nl_put_fence(skb, &c->fence[i % HALO_FENCE_HISTORY]))
 			return -EMSGSIZE;
+
+	if (halo_cluster_problem(c, why, sizeof(why)) &&
+	    nla_put_string(skb, HALO_A_CLUSTER_PROBLEMS, why))
+		return -EMSGSIZE;
 	return 0;
 }
 

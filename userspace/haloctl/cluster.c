@@ -133,7 +133,52 @@ struct nla_policy cluster_policy[HALO_A_CLUSTER_MAX + 1] = {
 	[HALO_A_CLUSTER_QUORUM] = { .type = NLA_U32 },
 	[HALO_A_CLUSTER_DROPS] = { .type = NLA_NESTED },
 	[HALO_A_CLUSTER_FENCE] = { .type = NLA_NESTED },
+	[HALO_A_CLUSTER_PROBLEMS] = { .type = NLA_STRING },
 };
+
+/*
+ * The "problems" of a cluster-get reply, each on a line of its own after
+ * @label, or as a "problems" array (empty when all is well, so a script
+ * can test its length).
+ */
+static void print_problems_of(struct nlmsghdr *nlh, const char *label)
+{
+	struct nlattr *a;
+	int rem;
+
+	print_open_array("problems");
+	nla_for_each_attr(a, genlmsg_attrdata(nlmsg_data(nlh), 0),
+			  genlmsg_attrlen(nlmsg_data(nlh), 0), rem) {
+		if (nla_type(a) != HALO_A_CLUSTER_PROBLEMS)
+			continue;
+		print_text("%s", label);
+		print_string(NULL, "%s\n", nla_get_string(a));
+	}
+	print_close_array();
+}
+
+static int problems_cb(struct nl_msg *msg, void *arg)
+{
+	(void)arg;
+	print_problems_of(nlmsg_hdr(msg), "problem: ");
+	return 0;
+}
+
+/*
+ * For node show: the cluster's problems, after the nodes. A node table
+ * that looks complete to its reader may lack the local node, and that is
+ * why nothing works.
+ */
+int print_cluster_problems(struct halo_nl *nl)
+{
+	struct nl_msg *msg = halo_nl_msg(nl, HALO_CMD_CLUSTER_GET, 0);
+
+	if (!msg) {
+		errorf("out of memory");
+		return -ENOMEM;
+	}
+	return halo_nl_request(nl, msg, problems_cb, NULL);
+}
 
 /*
  * Print a cluster-get reply or a view/quorum/fence event (whichever
@@ -158,6 +203,9 @@ int print_cluster_msg(struct nl_msg *msg, bool *quorate)
 	if (tb[HALO_A_CLUSTER_NODE_ID])
 		print_u64("node-id", "Node ID:          %" PRIu64 "\n",
 			  nla_get_u32(tb[HALO_A_CLUSTER_NODE_ID]));
+	/* a cluster-get reply (events carry no name) */
+	if (tb[HALO_A_CLUSTER_NAME])
+		print_problems_of(nlh, "Problem:          ");
 	if (tb[HALO_A_CLUSTER_EPOCH])
 		print_u64("epoch", "Epoch:            %" PRIu64,
 			  nla_get_u64(tb[HALO_A_CLUSTER_EPOCH]));

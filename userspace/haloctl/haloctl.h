@@ -39,6 +39,8 @@ int do_monitor(int argc, char **argv);
 struct nl_msg;
 struct nlattr;
 int print_cluster_msg(struct nl_msg *msg, bool *quorate);
+struct halo_nl;
+int print_cluster_problems(struct halo_nl *nl);
 int print_node_msg(struct nl_msg *msg, void *arg);
 int print_dev_msg(struct nl_msg *msg, void *arg);
 int print_dev_line(struct nl_msg *msg);

@@ -201,6 +201,8 @@ static int node_show(int argc, char **argv)
 	print_open_array("nodes");
 	ret = halo_nl_request(&nl, msg, show_one, NULL);
 	print_close_array();
+	if (ret >= 0)
+		ret = print_cluster_problems(&nl);
 	halo_nl_close(&nl);
 	if (ret < 0)
 		return 1;
