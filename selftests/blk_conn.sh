@@ -257,7 +257,7 @@ hctl 1 dev connect r0 peer 2 || fail "connect r0 (node 2's is not connecting)"
 is 1 r0 connection Connecting || fail "r0 on node 1 is not Connecting"
 rmmod halo_blk || fail "rmmod halo_blk with connected devices"
 ls /dev/halo* 2>/dev/null && fail "devices left after the unload"
-insmod "$moddir/halo_blk.ko" || fail "insmod halo_blk.ko again"
+modprobe halo_blk || fail "modprobe halo_blk again"
 hctl 1 dev create r3 minor 5 disk "$lf" && hctl 2 dev create r3 minor 6 disk "$lg" ||
 	fail "re-create r3 after the reload"
 hctl 1 dev connect r3 peer 2 && hctl 2 dev connect r3 peer 1 || fail "reconnect r3"

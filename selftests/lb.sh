@@ -13,42 +13,26 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 here=$(cd "$(dirname "$0")" && pwd)
-moddir=${HALO_MODDIR:?run under scripts/vm-run}
 
-lsmod | grep -q '^halo ' || insmod "$moddir/halo.ko" || fail "insmod halo.ko"
-modprobe ip_vs || skip "no ip_vs in this kernel"
+modprobe ip_vs || fail "no ip_vs in this kernel"
 dir=$(mktemp -d)
 client=$HALO_NS_PREFIX-client
 vip=203.0.113.1
-old_modprobe=$(cat /proc/sys/kernel/modprobe)
 srv_pids=()
 cleanup()
 {
 	kill "${srv_pids[@]}" 2>/dev/null
 	ip netns exec "$client" true 2>/dev/null && ip netns del "$client"
 	on 1 ipvsadm -C 2>/dev/null
-	echo "$old_modprobe" >/proc/sys/kernel/modprobe
 	nodes_cleanup
 	rmmod ip_vs_halo 2>/dev/null
 	rm -rf "$dir"
 }
 
-# -- ipvsadm -s halo_wrr loads the module by its alias --
-# IPVS asks the kernel's modprobe for ip_vs_halo_wrr; the host's
-# /lib/modules does not have ip_vs_halo.ko, so that modprobe looks in a
-# tree of its own that does
-kver=$(uname -r)
-mkdir -p "$dir/root/lib/modules/$kver/extra"
-cp "$moddir/ip_vs_halo.ko" "$dir/root/lib/modules/$kver/extra/"
-depmod -b "$dir/root" "$kver" 2>/dev/null || fail "depmod"
-grep -q "alias ip_vs_halo_wrr ip_vs_halo" "$dir/root/lib/modules/$kver/modules.alias" ||
-	fail "ip_vs_halo.ko has no alias ip_vs_halo_wrr"
-printf '#!/bin/sh\nexec /sbin/modprobe -d %s "$@"\n' "$dir/root" >"$dir/modprobe"
-chmod +x "$dir/modprobe"
-
+# ipvsadm -s halo_wrr below loads ip_vs_halo by its alias, from
+# /lib/modules/KVER/updates/dkms as on a user's machine (autoload.sh)
 cluster_setup 4 1 || fail "cluster setup"
 trap cleanup EXIT
-echo "$dir/modprobe" >/proc/sys/kernel/modprobe
 wait_for 60 views_agree "1 2 3 4" 1,2,3,4 true || fail "no view of four: $(view 1)"
 
 # the client: 203.0.113.2 and 1000 addresses of 10.98.0.0/16 (halo_mh's flows)

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run halo selftests as kselftest's runner does: TAP 13, one result per
-# test, the timeout from ./settings, SKIP for exit 4. Ends with a plain
-# "N passed, N failed, N skipped" line; exits 1 if any test failed.
+# test, the timeout from ./settings, SKIP for exit 4. A test that skips a
+# part of itself (lib.sh's skip_part) passes with the parts counted in its
+# result line. Ends with a plain "N passed, N failed, N skipped, N parts
+# skipped" line; exits 1 if any test failed or there was none to run.
 #
 #   run.sh [-t SECS] [TEST...]   (default: every test the Makefile lists)
 #
@@ -62,9 +64,15 @@ leftover()
 	done
 }
 
+if [ $# -eq 0 ]; then
+	echo "run.sh: no tests to run" >&2
+	exit 1
+fi
+
 echo "TAP version 13"
 echo "1..$#"
-n=0 pass=0 fail=0 skip=0
+n=0 pass=0 fail=0 skip=0 parts=0
+out=$(mktemp)
 for t in "$@"; do
 	n=$((n + 1))
 	echo "# selftests: halo: $t"
@@ -74,7 +82,7 @@ for t in "$@"; do
 	# the output pipe open.
 	fifo=$(mktemp -u)
 	mkfifo "$fifo"
-	sed -u 's/^/# /' <"$fifo" &
+	sed -u 's/^/# /' <"$fifo" | tee "$out" &
 	sedpid=$!
 	setsid "./$t" >"$fifo" 2>&1 &
 	pid=$!
@@ -102,13 +110,18 @@ for t in "$@"; do
 	wait "$sedpid"
 	rm -f "$fifo"	# only now: both ends may still be opening it
 	secs=$(($(date +%s) - start))
+	p=$(grep -c '^# SKIP part: ' "$out")
+	note=
+	[ "$p" = 0 ] || note=" ($p part$([ "$p" = 1 ] || echo s) skipped)"
 	case $rc in
-	0) echo "ok $n selftests: halo: $t # ${secs}s"; pass=$((pass + 1)) ;;
+	0) echo "ok $n selftests: halo: $t # ${secs}s$note"; pass=$((pass + 1))
+	   parts=$((parts + p)) ;;
 	4) echo "ok $n selftests: halo: $t # SKIP"; skip=$((skip + 1)) ;;
 	124) echo "not ok $n selftests: halo: $t # TIMEOUT ${timeout}s"; fail=$((fail + 1)) ;;
 	*) echo "not ok $n selftests: halo: $t # exit=$rc"; fail=$((fail + 1)) ;;
 	esac
 done
+rm -f "$out"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
-echo "$pass passed, $fail failed, $skip skipped"
+echo "$pass passed, $fail failed, $skip skipped, $parts parts skipped"
 [ $fail -eq 0 ]

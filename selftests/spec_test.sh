@@ -9,8 +9,8 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 
-ksrc=$(bash -c ". '$HALO_TOP/scripts/lib/common.sh' && halo_ksrc") ||
-	skip "linux-source-6.12 is not unpacked"
+ksrc=$(bash -c ". '$HALO_TOP/scripts/lib/common.sh' && halo_ynl_src") ||
+	fail "no ynl client in the cache (scripts/vm-run prepares it before boot)"
 cli=$ksrc/tools/net/ynl/cli.py
 spec=$HALO_TOP/Documentation/netlink/specs/halo.yaml
 

@@ -39,7 +39,6 @@ import subprocess
 import sys
 import time
 
-MODDIR = os.environ["HALO_MODDIR"]
 RUNTIME = int(os.environ.get("BENCH_RUNTIME", "15"))
 DISK_MIB = int(os.environ.get("BENCH_DISK_MIB", "512"))
 # fio's region: inside both systems' data areas (their metadata is at the end)
@@ -177,12 +176,12 @@ def halo_show():
 
 
 def halo(result):
-    both("modprobe -q libcrc32c; lsmod | grep -q '^halo_blk ' || insmod %s/halo_blk.ko; "
+    both("modprobe halo_blk && "
          "printf 'bench-key-%%032d' 0 >/tmp/key && "
          "haloctl cluster create bench node-id {g} key-file /tmp/key && "
          "haloctl node add 1 name a addr %s && haloctl node add 2 name b addr %s && "
          "haloctl dev create r0 minor 0 disk /dev/ram0 && "
-         "haloctl dev connect r0 peer {peer} protocol C" % (MODDIR, ADDR[1], ADDR[2]))
+         "haloctl dev connect r0 peer {peer} protocol C" % (ADDR[1], ADDR[2]))
     wait_for("halo to connect", lambda: halo_show()["connection"] == "Connected", 60)
     size = halo_show()["size"]
     t0 = time.monotonic()

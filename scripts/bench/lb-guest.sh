@@ -21,7 +21,6 @@
 . "$HALO_TOP/selftests/lib.sh"
 export HALO_QUIET=1
 bin=$HALO_TOP/build/bench/lb-load
-moddir=${HALO_MODDIR:?run under scripts/vm-run}
 rounds=${BENCH_ROUNDS:-3}
 secs=${BENCH_SECS:-10}
 conc=${BENCH_CONC:-16}
@@ -41,7 +40,7 @@ cleanup()
 }
 
 modprobe ip_vs || fail "no ip_vs"
-insmod "$moddir/ip_vs_halo.ko" || fail "insmod ip_vs_halo.ko"
+modprobe ip_vs_halo || fail "modprobe ip_vs_halo"
 cluster_setup 4 1 || fail "cluster setup"
 trap cleanup EXIT
 wait_for 30 views_agree "1 2 3 4" 1,2,3,4 true || fail "no view of four"

@@ -30,27 +30,63 @@ halo_distro_kver()
 # kselftest headers and the debug kernel all come from here.
 halo_ksrc_version() { dpkg-query -W -f '${Version}' linux-source-6.12 2>/dev/null; }
 
+# halo_unpack DIR [MEMBER...]: the source tarball (or only MEMBERs of it,
+# paths under its top directory) into DIR, once, under a lock. A guest
+# sees the host's root read-only: there the cache must be ready already,
+# prepared on the host before boot (scripts/vm-run does), and its absence
+# is said as such rather than as a failed write.
+halo_unpack()
+{
+	local dst=$1 tar top m members=()
+
+	shift
+	[ -e "$dst/.unpacked" ] && return 0
+	[ -z "${HALO_VM:-}" ] ||
+		halo_die "$dst is not in the cache: the host prepares it before the guest boots (scripts/vm-run does; HALO_CACHE=$HALO_CACHE)"
+	tar=$(ls /usr/src/linux-source-6.12.tar.* 2>/dev/null | head -n 1)
+	[ -n "$tar" ] || halo_die "linux-source-6.12 is not installed (run scripts/deps)"
+	top=$(basename "$tar")
+	top=${top%.tar.*}
+	for m in "$@"; do
+		members+=("$top/$m")
+	done
+	mkdir -p "$HALO_CACHE" || return 1
+	(
+		flock 8
+		[ -e "$dst/.unpacked" ] && exit 0
+		halo_log "unpacking ${*:-all of} $tar into $dst"
+		rm -rf "$dst" "$dst.tmp"
+		mkdir -p "$dst.tmp"
+		tar -C "$dst.tmp" -xf "$tar" --strip-components=1 "${members[@]}" &&
+			mv "$dst.tmp" "$dst" && touch "$dst/.unpacked"
+	) 8>"$HALO_CACHE/ksrc.lock"
+}
+
 halo_ksrc()
 {
-	local ver tar src
+	local ver src
 
 	ver=$(halo_ksrc_version)
-	tar=$(ls /usr/src/linux-source-6.12.tar.* 2>/dev/null | head -n 1)
-	[ -n "$ver" ] && [ -n "$tar" ] ||
-		halo_die "linux-source-6.12 is not installed (run scripts/deps)"
+	[ -n "$ver" ] || halo_die "linux-source-6.12 is not installed (run scripts/deps)"
+	src=$HALO_CACHE/linux-source-6.12-$ver
+	halo_unpack "$src" || return 1
+	echo "$src"
+}
+
+# The part of the source the kernel's ynl client needs (tools/net/ynl and
+# the genetlink schemas): the whole tree when it is unpacked already,
+# otherwise just those two directories, a tenth of a minute's work instead
+# of a minute's (the demo needs no more).
+halo_ynl_src()
+{
+	local ver src
+
+	ver=$(halo_ksrc_version)
+	[ -n "$ver" ] || halo_die "linux-source-6.12 is not installed (run scripts/deps)"
 	src=$HALO_CACHE/linux-source-6.12-$ver
 	if [ ! -e "$src/.unpacked" ]; then
-		mkdir -p "$HALO_CACHE"
-		(
-			flock 8
-			[ -e "$src/.unpacked" ] && exit 0
-			halo_log "unpacking $tar into $HALO_CACHE"
-			rm -rf "$src" "$src.tmp"
-			mkdir -p "$src.tmp"
-			tar -C "$src.tmp" -xf "$tar" --strip-components=1
-			mv "$src.tmp" "$src"
-			touch "$src/.unpacked"
-		) 8>"$HALO_CACHE/ksrc.lock" || return 1
+		src=$HALO_CACHE/ynl-$ver
+		halo_unpack "$src" tools/net/ynl Documentation/netlink || return 1
 	fi
 	echo "$src"
 }

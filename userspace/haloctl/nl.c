@@ -11,10 +11,26 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
 #endif
+
+/*
+ * The kernel asked modprobe for the family's alias before answering that
+ * it has no such family: the module is not installed for this kernel, or
+ * it failed to load.
+ */
+static void not_loaded(const char *module, const char *family)
+{
+	struct utsname u;
+
+	if (uname(&u) < 0)
+		strcpy(u.release, "?");
+	errorf("the %s kernel module is not loaded and could not be loaded (no generic netlink family \"%s\"): is halo installed for kernel %s? ('dkms status halo' tells; 'modprobe %s' says why a load fails)",
+	       module, family, u.release, module);
+}
 
 int halo_nl_open(struct halo_nl *nl, const char *family, unsigned int version)
 {
@@ -48,8 +64,7 @@ int halo_nl_open_module(struct halo_nl *nl, const char *family, unsigned int ver
 	nl->family = genl_ctrl_resolve(nl->sk, family);
 	if (nl->family < 0) {
 		if (nl->family == -NLE_OBJ_NOTFOUND)
-			errorf("the %s kernel module is not loaded (no generic netlink family \"%s\"); load it with 'modprobe %s' or insmod",
-			       module, family, module);
+			not_loaded(module, family);
 		else
 			errorf("cannot look up the \"%s\" netlink family: %s",
 			       family, nl_geterror(nl->family));
