@@ -13,6 +13,11 @@ deps:
 tools:
 	@$(MAKE) -s -C userspace
 
+# haloctl into $(DESTDIR)$(PREFIX)/sbin (PREFIX /usr/local); the modules
+# are dkms's (README, "Install")
+install:
+	@$(MAKE) -s -C userspace install
+
 modules:
 	@for k in $(KERNELS); do scripts/build-modules $$k >/dev/null || exit 1; done
 
@@ -48,5 +53,5 @@ clean:
 	rm -rf build
 	@$(MAKE) -s -C selftests clean
 
-.PHONY: all deps tools modules uapi selftests unit style debug-kernel \
+.PHONY: all deps tools install modules uapi selftests unit style debug-kernel \
 	dkms-check demo check check-extended clean
