@@ -45,7 +45,9 @@ static void cluster_usage(FILE *f)
 		"  'head -c 64 /dev/urandom'); without one, datagrams are checked for\n"
 		"  integrity but not authenticated.\n"
 		"  Quorum options have votequorum's meaning (votequorum(5)).\n"
-		"show: the installed view and quorum; exit status 2 when not quorate.\n");
+		"  Then add every node, this one included ('haloctl node help').\n"
+		"show: the installed view and quorum, and any problem that keeps the\n"
+		"  instance from working as configured; exit status 2 when not quorate.\n");
 }
 
 static struct nla_policy fence_policy[HALO_A_FENCE_MAX + 1] = {

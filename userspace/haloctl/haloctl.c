@@ -56,7 +56,7 @@ static void usage(FILE *f)
 		"  cluster       this namespace's cluster instance: create, destroy, show\n"
 		"  node          the cluster's nodes: add, del, show, standby\n"
 		"  dev           replicated block devices: create, destroy, primary,\n"
-		"                secondary, connect, disconnect, show\n"
+		"                secondary, connect, set, disconnect, verify, show\n"
 		"  lb            IPVS services using ip_vs_halo's schedulers: show\n"
 		"  monitor       the current state, then one line per event\n"
 		"  module        the loaded halo module and this namespace's instance\n"
@@ -109,7 +109,7 @@ static int run_command(int argc, char **argv)
 		if (matches(argv[0], objects[i].name))
 			return objects[i].fn(argc - 1, argv + 1);
 	}
-	errorf("unknown object \"%s\" (use cluster/node/dev/monitor/module/version, or help)", argv[0]);
+	errorf("unknown object \"%s\" (use cluster/node/dev/lb/monitor/module/version, or help)", argv[0]);
 	return 1;
 }
 
