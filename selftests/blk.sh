@@ -137,6 +137,8 @@ echo "ok: metadata and data survive destroy and create"
 sum=$(md5sum < "$la")
 expect_err "another device's metadata" "belongs to device r0" \
 	hctl 1 dev create r1 minor 1 disk "$la"
+[ "$(md5sum < "$la")" = "$sum" ] || fail "a create refused for another device's metadata changed the disk"
+[ -e /dev/halo1 ] && fail "/dev/halo1 exists after a refused create"
 last=$(( $(blockdev --getsize64 "$la") - 4096 ))
 printf '\xff' | dd of="$la" bs=1 seek=$((last + 200)) conv=notrunc 2>/dev/null
 sum=$(md5sum < "$la")
@@ -175,17 +177,17 @@ hctl 2 dev create r1 minor 2 disk "$ldata" meta-disk "$lmeta" || fail "r1 in nod
 echo "ok: same name in two namespaces; external metadata gives the whole disk"
 
 # -- the family through its spec (the kernel's ynl client) --
-ksrc=$(bash -c ". '$HALO_TOP/scripts/lib/common.sh' && halo_ksrc") || ksrc=
-if [ -n "$ksrc" ]; then
-	ynl()	# ynl NODE OP JSON
-	{
-		on "$1" /usr/bin/python3 "$ksrc/tools/net/ynl/cli.py" \
-			--spec "$HALO_TOP/Documentation/netlink/specs/halo_blk.yaml" \
-			--schema "$ksrc/Documentation/netlink/genetlink.yaml" \
-			--do "$2" --json "$3" --output-json
-	}
-	got=$(ynl 1 dev-get '{"name": "r1"}') || fail "ynl dev-get"
-	/usr/bin/python3 - "$got" "$(hctl 1 -j dev show r1)" <<'PY' || fail "ynl and haloctl disagree: $got"
+ksrc=$(bash -c ". '$HALO_TOP/scripts/lib/common.sh' && halo_ynl_src") ||
+	fail "no ynl client in the cache (scripts/vm-run prepares it before boot)"
+ynl()	# ynl NODE OP JSON
+{
+	on "$1" /usr/bin/python3 "$ksrc/tools/net/ynl/cli.py" \
+		--spec "$HALO_TOP/Documentation/netlink/specs/halo_blk.yaml" \
+		--schema "$ksrc/Documentation/netlink/genetlink.yaml" \
+		--do "$2" --json "$3" --output-json
+}
+got=$(ynl 1 dev-get '{"name": "r1"}') || fail "ynl dev-get"
+/usr/bin/python3 - "$got" "$(hctl 1 -j dev show r1)" <<'PY' || fail "ynl and haloctl disagree: $got"
 import json, sys
 y, h = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 assert y["name"] == h["name"] == "r1", (y, h)
@@ -194,16 +196,15 @@ assert y["disk-state"] == h["disk"].lower(), (y, h)
 assert y["conn-state"] == h["connection"].lower(), (y, h)
 assert y["size"] == h["size"] and y["out-of-sync"] == h["out-of-sync"], (y, h)
 PY
-	expect_err "a read-only attribute in a request" "role is reported, not set" \
-		ynl 1 dev-create '{"name": "r2", "minor": 3, "disk": "'"$ldata"'", "role": 2}'
-	expect_err "a name over 31 bytes (kernel)" "Attribute failed policy validation\|name" \
-		ynl 1 dev-create '{"name": "'"$(printf 'y%.0s' $(seq 40))"'", "minor": 3, "disk": "'"$ldata"'"}'
-	expect_err "force on create" "force is for dev-primary" \
-		ynl 1 dev-create '{"name": "r2", "minor": 3, "disk": "'"$ldata"'", "force": true}'
-	expect_err "create without a disk" "disk\|Missing attribute" \
-		ynl 1 dev-create '{"name": "r2", "minor": 3}'
-	echo "ok: the kernel's replies decode through the spec; bad requests get extack messages"
-fi
+expect_err "a read-only attribute in a request" "role is reported, not set" \
+	ynl 1 dev-create '{"name": "r2", "minor": 3, "disk": "'"$ldata"'", "role": 2}'
+expect_err "a name over 31 bytes (kernel)" "Attribute failed policy validation\|name" \
+	ynl 1 dev-create '{"name": "'"$(printf 'y%.0s' $(seq 40))"'", "minor": 3, "disk": "'"$ldata"'"}'
+expect_err "force on create" "force is for dev-primary" \
+	ynl 1 dev-create '{"name": "r2", "minor": 3, "disk": "'"$ldata"'", "force": true}'
+expect_err "create without a disk" "disk\|Missing attribute" \
+	ynl 1 dev-create '{"name": "r2", "minor": 3}'
+echo "ok: the kernel's replies decode through the spec; bad requests get extack messages"
 
 # -- a namespace going away takes its devices, even one held open --
 hctl 2 dev primary r1 force || fail "primary r1 in node 2"
@@ -233,7 +234,7 @@ if modprobe -q dm-delay 2>/dev/null && command -v dmsetup >/dev/null; then
 	dmsetup remove --noudevsync "$slow" || fail "dm-delay away"
 	echo "ok: a write overlapping one in flight reached the disk after it (done after ${t}s)"
 else
-	echo "# SKIP: no dm-delay here (the debug kernel has none): overlapping writes unchecked"
+	skip_part "no dm-delay here (the debug kernel has none): overlapping writes unchecked"
 fi
 
 # -- unload: refused while open, clean otherwise --
@@ -243,7 +244,7 @@ rmmod halo_blk 2>/dev/null && fail "halo_blk unloaded while /dev/halo1 is open"
 exec 3<&-
 rmmod halo_blk || fail "rmmod halo_blk with a closed device"
 [ -e /dev/halo1 ] && fail "/dev/halo1 left after unload"
-insmod "$moddir/halo_blk.ko" || fail "insmod halo_blk.ko again"
+modprobe halo_blk || fail "modprobe halo_blk again"
 hctl 1 dev create r1 minor 1 disk "$lb" || fail "create after reload"
 [ "$(dev_json 1 r1 disk)" = UpToDate ] || fail "after an unload as primary: $(dev_json 1 r1 disk)"
 echo "ok: unload refused while open, tears down otherwise; metadata survives"

@@ -1,14 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# What the halo_blk selftests share, sourced after lib.sh: the modules,
-# loop devices in a scratch directory, and reading `haloctl -j dev show`.
+# What the halo_blk selftests share, sourced after lib.sh: loop devices
+# in a scratch directory, and reading `haloctl -j dev show`. halo.ko and
+# halo_blk.ko are not loaded here: the first haloctl command of each
+# family loads its module, as on a user's machine (autoload.sh tests it).
 # Sets $dir (the scratch directory, removed by blk_lib_cleanup) and
 # $loops (the loop devices made, detached by it).
 
-moddir=${HALO_MODDIR:?run under scripts/vm-run}
-lsmod | grep -q '^halo ' || insmod "$moddir/halo.ko" || fail "insmod halo.ko"
-modprobe -q libcrc32c	# halo_blk needs crc32c(); insmod does not load dependencies
-lsmod | grep -q '^halo_blk ' || insmod "$moddir/halo_blk.ko" || fail "insmod halo_blk.ko"
 modprobe loop 2>/dev/null
 
 dir=$(mktemp -d)
@@ -125,8 +123,15 @@ synced()	# synced: r0 UpToDate and Connected on both, nothing out of sync
 		both r0 out-of-sync 0
 }
 
-datahash()	# datahash DISK: the sha256 of its data area ($size bytes)
+# datahash DISK: the sha256 of its data area ($size bytes); nothing and
+# non-zero if it cannot be read: sha256sum alone would hash what head
+# read, nothing at all, the same on both disks
+datahash()
 {
-	blockdev --flushbufs "$1"
-	head -c "$size" "$1" | sha256sum | cut -d' ' -f1
+	local -
+	local h
+
+	set -o pipefail
+	blockdev --flushbufs "$1" && h=$(head -c "$size" "$1" | sha256sum) || return 1
+	echo "${h%% *}"
 }

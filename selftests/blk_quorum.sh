@@ -10,8 +10,8 @@
 #    refused; dev set io-error fails the held write (no hang, nothing
 #    written); healed, node 1 (which never wrote alone) resyncs from node
 #    2 without a split brain and the disks are identical;
-#  - io-error: node 2 cut off fails new I/O at once; quorum back, it
-#    serves again.
+#  - io-error: node 2 cut off fails new I/O at once (an I/O error within
+#    5 s, not a hang); quorum back, it serves again.
 . "$(dirname "$0")/lib.sh"
 require_root
 
@@ -53,7 +53,8 @@ wait_for 60 is 1 r0 io-suspended True ||
 is 1 r0 quorate False || fail "suspended, but quorate"
 kmsg_since | grep -q "r0: no quorum: I/O suspended (on-no-quorum suspend-io)" ||
 	fail "no kernel log line: $(kmsg_since | grep r0:)"
-on 1 dd if=/dev/urandom of=/dev/halo0 bs=4096 seek=100 count=1 oflag=direct status=none &
+on 1 dd if=/dev/urandom of=/dev/halo0 bs=4096 seek=100 count=1 oflag=direct status=none \
+	2>"$dir/held.err" &
 dd=$!
 sleep 3
 kill -0 "$dd" 2>/dev/null || fail "a write of the minority's primary completed"
@@ -75,6 +76,8 @@ hctl 1 dev set r0 on-no-quorum io-error || fail "dev set io-error on node 1"
 wait_for 20 eval '! kill -0 $dd 2>/dev/null' || fail "the held write still hangs"
 wait "$dd" && fail "the held write succeeded"
 dd=
+grep -q "Input/output error" "$dir/held.err" ||
+	fail "the held write failed, but not with an I/O error: $(cat "$dir/held.err")"
 [ "$(blockhash "$la" 100)" = "$before" ] || fail "the released write reached node 1's disk"
 is 1 r0 io-suspended False || fail "still suspended"
 hctl 1 dev secondary r0 || fail "node 1 could not be demoted"
@@ -90,21 +93,39 @@ wait_for 60 is 1 r0 quorate True || fail "node 1 not quorate again"
 wait_for 60 both r0 connection Connected ||
 	fail "not connected again: $(hctl 1 dev show r0; hctl 2 dev show r0)"
 wait_for 60 both r0 disk UpToDate || fail "no resync"
-[ "$(datahash "$la")" = "$(datahash "$lb")" ] || fail "the disks differ"
+h=$(datahash "$la") && [ "$(datahash "$lb")" = "$h" ] || fail "the disks differ"
 [ $(($(dev_json 2 r0 resync-sent) - sent)) = $((50 * 4096)) ] ||
 	fail "resync sent $(($(dev_json 2 r0 resync-sent) - sent)), not the 50 blocks"
 [ "$(dev_json 1 r0 split-brain)" = - ] || fail "a split brain: $(hctl 1 dev show r0)"
 echo "ok: healed: a resync of node 2's 50 blocks, no split brain, the disks identical"
 
 # -- io-error: node 2 (primary) cut off fails new I/O at once --
+# fails_at_once WHAT DD-ARGS...: dd on node 2 ends within 5 s, failed
+# with an I/O error. A held request hangs dd, and `timeout dd && fail`
+# would count the timeout's kill (exit 124) as the failure expected: so
+# dd runs in the background, and still running after 5 s fails the test.
+fails_at_once()
+{
+	local what=$1 rc
+
+	shift
+	on 2 dd "$@" bs=4096 count=1 status=none 2>"$dir/dd.err" &
+	dd=$!
+	wait_for 5 eval '! kill -0 $dd 2>/dev/null' ||
+		fail "node 2's $what without quorum hangs: not failed within 5 s"
+	wait "$dd"
+	rc=$?
+	dd=
+	[ "$rc" != 0 ] || fail "node 2's $what without quorum succeeded"
+	grep -q "Input/output error" "$dir/dd.err" ||
+		fail "node 2's $what failed (exit $rc), but not with an I/O error: $(cat "$dir/dd.err")"
+}
 hctl 2 dev set r0 on-no-quorum io-error || fail "dev set io-error on node 2"
 node_down 2
 wait_for 60 is 2 r0 quorate False || fail "node 2 still quorate"
 before=$(blockhash "$lb" 300)
-on 2 timeout 20 dd if=/dev/urandom of=/dev/halo1 bs=4096 seek=300 count=1 oflag=direct \
-	status=none && fail "node 2 wrote without quorum"
-on 2 timeout 20 dd if=/dev/halo1 of=/dev/null bs=4096 count=1 iflag=direct status=none &&
-	fail "node 2 read without quorum"
+fails_at_once write if=/dev/urandom of=/dev/halo1 seek=300 oflag=direct
+fails_at_once read if=/dev/halo1 of=/dev/null iflag=direct
 [ "$(blockhash "$lb" 300)" = "$before" ] || fail "the failed write reached the disk"
 is 2 r0 io-suspended False || fail "io-error suspended"
 echo "ok: io-error: node 2 alone fails writes and reads at once"

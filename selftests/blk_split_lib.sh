@@ -57,7 +57,7 @@ hctl 1 dev disconnect r0 && hctl 2 dev disconnect r0 || fail "disconnect"
 write_blocks 0 $((seed++)) "$1" > "$dir/blocks1" || fail "writes on node 1"
 hctl 2 dev primary r0 || fail "node 2 not promoted alone: $(hctl 2 dev show r0)"
 write_blocks 1 $((seed++)) "$2" > "$dir/blocks2" || fail "writes on node 2"
-h1=$(datahash "$la") h2=$(datahash "$lb")
+h1=$(datahash "$la") && h2=$(datahash "$lb") || fail "split: the disks cannot be read"
 union=$(($(sort -u "$dir/blocks1" "$dir/blocks2" | wc -l) * 4096))
 [ "$(dev_json 1 r0 out-of-sync)" = $(($1 * 4096)) ] ||
 	fail "node 1's bitmap marks $(dev_json 1 r0 out-of-sync) bytes for $1 blocks"

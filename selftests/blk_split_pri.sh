@@ -83,7 +83,7 @@ write_blocks 0 $((seed++)) 30 > "$dir/blocks1" || fail "writes on node 1"
 hctl 2 dev primary r0 || fail "node 2 not promoted alone"
 write_blocks 1 $((seed++)) 70 > "$dir/blocks2" || fail "writes on node 2"
 hctl 1 dev secondary r0 && hctl 2 dev secondary r0 || fail "demote"
-h1=$(datahash "$la") h2=$(datahash "$lb")
+h1=$(datahash "$la") && h2=$(datahash "$lb") || fail "the disks cannot be read"
 union=$(($(sort -u "$dir/blocks1" "$dir/blocks2" | wc -l) * 4096))
 link_heal 1 2
 survived 2 "dev set after-sb-0pri discard-least-changes, across a cut link"

@@ -12,8 +12,9 @@
 #    writes, then cut: the writes pile up unconfirmed; node 1 marks what
 #    was unconfirmed, far from every block, the resync sends exactly that,
 #    and the disks end identical;
-#  - a demotion right after a burst of writes on the slow link waits for
-#    the peer's confirmation: nothing is left unconfirmed or marked.
+#  - a demotion right after a burst of writes on the slow link, begun
+#    with writes unconfirmed, waits for the peer's confirmation: nothing
+#    is left unconfirmed or marked.
 . "$(dirname "$0")/lib.sh"
 require_root
 
@@ -111,7 +112,17 @@ echo "ok: a cut under protocol A marks the $dirty unconfirmed bytes, not all $si
 is 1 r0 protocol A || fail "not protocol A after the cut"
 netem 2 "delay 200ms" || fail "netem"
 write_blocks 3 200 || fail "writing the burst"
+# What was unconfirmed as the demotion began: nothing, and "nothing left
+# after" would show nothing. Read by haloctl alone, the demotion at once
+# after it (the reply parsed later): the gap is one haloctl run, and a
+# confirmation takes a 400 ms round trip on this link.
+at_demotion=$(hctl 1 -j dev show r0) || fail "dev show before the demotion"
 hctl 1 dev secondary r0 || fail "demote right after the burst"
+pending=$(echo "$at_demotion" | python3 -c 'import json, sys
+print(json.load(sys.stdin).get("unconfirmed", "-"))')
+[ "$pending" != - ] && [ "$pending" -gt 0 ] ||
+	fail "nothing unconfirmed when the demotion began ($pending): the check below would show nothing"
+log "demoted with $pending bytes unconfirmed"
 left=$(dev_json 1 r0 unconfirmed)
 [ "$left" = 0 ] || fail "demoted with $left bytes unconfirmed"
 hctl 2 dev disconnect r0 || fail "disconnect node 2"

@@ -90,7 +90,7 @@ wait_for 20 both r0 connection Connected || fail "not Connected after the resync
 	fail "the resync sent $(($(dev_json 1 r0 resync-sent) - sent)) bytes, not the block"
 kmsg_since | grep -q "r0: resync to node 2: 4 KiB" ||
 	fail "no resync of 4 KiB in the kernel log: $(kmsg_since | grep r0:)"
-[ "$(datahash "$la")" = "$(datahash "$lb")" ] || fail "the disks differ after the resync"
+h=$(datahash "$la") && [ "$(datahash "$lb")" = "$h" ] || fail "the disks differ after the resync"
 echo "ok: the next resync sent that block (4096 bytes) from the primary; the disks are identical"
 verify_ok 1 crc32c 0 "after the resync"
 

@@ -10,8 +10,13 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 
-fences()	# fences I: node I's fence requests, as "node@epoch ..."
+# fences I: node I's fence requests, as "node@epoch ...". Fails if
+# cluster show does: its empty output would read as no fence at all.
+fences()
 {
+	local -
+
+	set -o pipefail
 	hctl "$1" -j cluster show | python3 -c 'import json, sys
 print(" ".join("%d@%d" % (r["node-id"], r["epoch"]) for r in json.load(sys.stdin)["fence"]))'
 }
@@ -21,7 +26,7 @@ no_fences()	# no_fences NODE...: none of them recorded a fence request
 	local i f
 
 	for i in "$@"; do
-		f=$(fences "$i")
+		f=$(fences "$i") || fail "node $i: no fence list from cluster show"
 		[ -z "$f" ] || fail "node $i recorded fence requests: $f"
 	done
 }
@@ -86,6 +91,7 @@ log "a real failure is still fenced: node 3 down"
 node_down 3
 wait_for 10 views_agree "1 2" 1,2 true || fail "node 3 not removed: $(view 1)"
 for i in 1 2; do
-	fences "$i" | grep -q '^3@' || fail "node $i: no fence request for node 3: $(fences "$i")"
+	f=$(fences "$i") || fail "node $i: no fence list from cluster show"
+	echo "$f" | grep -q '^3@' || fail "node $i: no fence request for node 3: $f"
 done
 exit 0
