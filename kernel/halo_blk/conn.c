@@ -396,6 +396,12 @@ void halo_blk_listen_stop(struct net *net)
 		write_unlock_bh(&lsock[i]->sk->sk_callback_lock);
 	}
 	mutex_unlock(&hn->lock);
+	/*
+	 * A data_ready that read hn before it was cleared may still queue
+	 * accept_work: wait for it, so the cancel below is the last word and
+	 * no accept runs on per-netns memory the namespace's exit frees.
+	 */
+	synchronize_rcu();
 	cancel_work_sync(&hn->accept_work);
 	for (i = 0; i < ARRAY_SIZE(lsock); i++)
 		if (lsock[i])
