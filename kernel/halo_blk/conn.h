@@ -190,7 +190,7 @@ struct halo_blk_conn {
 	u64 rs_max_rate, rs_min_rate;
 	u64 rs_last;		/* ktime_get_ns() the last chunk went at */
 	bool rs_throttled;	/* READ_ONCE: held to rs_min_rate now */
-	unsigned long app_seen;	/* jiffies of /dev/haloN's last request */
+	unsigned long app_seen;	/* jiffies of /dev/haloN's last request, in or out */
 	atomic_t app_active;	/* requests at the gate or past it, not done */
 	/* the gate writes of /dev/haloN pass (resync.c) */
 	atomic_t app_inflight;

@@ -90,8 +90,18 @@ void halo_blk_gate_enter(struct halo_blk_dev *dev)
 
 void halo_blk_gate_leave(struct halo_blk_dev *dev)
 {
+	unsigned long now = jiffies;
+
 	if (atomic_dec_and_test(&dev->conn.app_inflight))
 		wake_up_all(&dev->conn.rs_wait);
+	/*
+	 * A request that just completed is application I/O of the last
+	 * second too: one that waited longer than that would otherwise
+	 * leave the resync unthrottled between its completion and the
+	 * application's next request ("The rate").
+	 */
+	if (READ_ONCE(dev->conn.app_seen) != now)
+		WRITE_ONCE(dev->conn.app_seen, now);
 	atomic_dec(&dev->conn.app_active);
 }
 
@@ -113,8 +123,9 @@ bool halo_blk_gate_close(struct halo_blk_conn *conn)
 
 /*
  * With no limit a resync takes what the link and the two disks give. While
- * /dev/haloN has application I/O (a request within the last second, or
- * one not yet done), it is held to resync-min-rate instead, so that the
+ * /dev/haloN has application I/O (a request that arrived or completed
+ * within the last second, or one not yet done), it is held to
+ * resync-min-rate instead, so that the
  * application's requests do not queue behind resync chunks on the disks
  * and the link, or wait at the gate; when the application goes quiet, the
  * resync takes everything again within a second.
