@@ -279,6 +279,26 @@ static void halo_links_expire(struct halo_cluster *c, u64 now_ms)
 	}
 }
 
+/*
+ * Log, once per instance, a local node still missing HALO_PROBLEM_DELAY_MS
+ * after a node was added without it: a configuration that adds the nodes
+ * in id order lacks the local node for a moment, and that is no problem.
+ */
+static void halo_problem_check(struct halo_cluster *c, u64 now_ms)
+{
+	char why[HALO_PROBLEM_MAX];
+
+	lockdep_assert_held(&c->lock);
+	if (c->mb.self >= 0)
+		c->no_self_since_ms = 0;
+	if (!c->no_self_since_ms || c->told_no_self ||
+	    now_ms - c->no_self_since_ms < HALO_PROBLEM_DELAY_MS)
+		return;
+	c->told_no_self = true;
+	halo_cluster_problem(c, why, sizeof(why));
+	pr_warn("%s: %s\n", c->name, why);
+}
+
 static void halo_tick_work(struct work_struct *work)
 {
 	struct halo_cluster *c = container_of(to_delayed_work(work),
@@ -301,6 +321,7 @@ static void halo_tick_work(struct work_struct *work)
 	    now_ms - c->standby_sent_ms >= HALO_STANDBY_RESEND_MS)
 		halo_standby_send(c, -1, now_ms);
 	halo_quorum_update(c, now_ms);
+	halo_problem_check(c, now_ms);
 	if (c->snap_stale ||
 	    c->snap_alive != halo_mb_alive(&c->mb, now_ms, c->timeout_ms))
 		halo_api_publish(c, 0);
@@ -517,13 +538,8 @@ int halo_cluster_node_add(struct halo_cluster *c, u32 id, const char *name,
 	}
 	halo_quorum_update(c, halo_now_ms());
 	halo_api_publish(c, HALO_EVENT_CONFIG);
-	if (c->mb.self < 0 && !c->told_no_self) {
-		char why[HALO_PROBLEM_MAX];
-
-		c->told_no_self = true;
-		halo_cluster_problem(c, why, sizeof(why));
-		pr_warn("%s: %s\n", c->name, why);
-	}
+	if (c->mb.self < 0 && !c->no_self_since_ms)
+		c->no_self_since_ms = halo_now_ms();
 	return 0;
 }
 

@@ -127,6 +127,7 @@ struct halo_cluster {
 	u32 lms_window_ms;
 	bool authenticated;
 	bool told_no_self;	/* the local-node problem is logged once */
+	u64 no_self_since_ms;	/* a node was added without the local one; 0: not */
 	struct crypto_shash *tfm;
 	u64 incarnation;
 	u64 seq;
@@ -181,6 +182,8 @@ void halo_cluster_apply(struct halo_cluster *c, const struct halo_mb_out *out,
 			u64 now_ms, const u8 *relay, size_t relay_len, u8 type);
 /* Longest problem sentence of halo_cluster_problem(), with its NUL. */
 #define HALO_PROBLEM_MAX 128
+/* How long the local node may be missing before it is logged. */
+#define HALO_PROBLEM_DELAY_MS 2000
 size_t halo_cluster_problem(struct halo_cluster *c, char *buf, size_t size);
 int halo_cluster_standby_set(struct halo_cluster *c, u32 id, bool on,
 			     struct netlink_ext_ack *extack);
