@@ -53,6 +53,19 @@ int halo_addr_to_node(struct net *net, const struct sockaddr *addr,
 int halo_node_addr(struct net *net, u32 node_id, unsigned int link,
 		   struct sockaddr_storage *addr);
 
+#define HALO_PEER_KEY_LEN	32
+
+/*
+ * A key for another module's traffic between the cluster's nodes, derived
+ * from the cluster key and @purpose (e.g. "halo_blk"): HMAC-SHA256(cluster
+ * key, "halo derive v1" NUL @purpose). The cluster key itself never leaves
+ * halo.ko. @gen: the cluster key's generation (0 until keys rotate).
+ * -ENOENT: no instance; -ENOKEY: the instance has no key-file. Any
+ * context; wipe @key after use.
+ */
+int halo_peer_key(struct net *net, const char *purpose,
+		  u8 key[HALO_PEER_KEY_LEN], u32 *gen);
+
 /*
  * Notifier for membership changes, for every namespace: the callback gets
  * the event and a struct halo_event_info. It runs in process context with

@@ -14,8 +14,11 @@
 #include <linux/bits.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
+#include <linux/string.h>
 #include <linux/types.h>
 /* get_unaligned_be32() and friends come from compat.h (6.1 vs 6.12) */
+/* secrets: a wipe the compiler may not drop */
+#define halo_wipe(p, n) memzero_explicit(p, n)
 #else
 #include <endian.h>
 #include <errno.h>
@@ -36,6 +39,7 @@ typedef __s64 s64;
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define fallthrough __attribute__((__fallthrough__))
 #define U32_MAX ((u32)~0U)
+#define halo_wipe(p, n) explicit_bzero(p, n)
 
 #define HALO_PURE_BE(bits)						\
 static inline u##bits get_unaligned_be##bits(const void *p)		\

@@ -10,6 +10,8 @@
 #include "netns.h"
 #include "../halo_api.h"
 
+#include <crypto/hash.h>
+#include <crypto/sha2.h>
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/module.h>
@@ -194,6 +196,36 @@ int halo_quorate(struct net *net)
 	return ret;
 }
 EXPORT_SYMBOL_GPL(halo_quorate);
+
+int halo_peer_key(struct net *net, const char *purpose,
+		  u8 key[HALO_PEER_KEY_LEN], u32 *gen)
+{
+	static const char label[] = "halo derive v1";	/* with its NUL */
+	struct halo_cluster *c;
+	int ret;
+
+	BUILD_BUG_ON(HALO_PEER_KEY_LEN != SHA256_DIGEST_SIZE);
+	rcu_read_lock();
+	c = rcu_dereference(halo_net(net)->cluster);
+	if (!c) {
+		ret = -ENOENT;
+	} else if (!c->authenticated) {
+		ret = -ENOKEY;
+	} else {
+		/* c->tfm holds the cluster key; it lives until a grace period */
+		SHASH_DESC_ON_STACK(desc, c->tfm);
+
+		desc->tfm = c->tfm;
+		ret = crypto_shash_init(desc) ?:
+		      crypto_shash_update(desc, label, sizeof(label)) ?:
+		      crypto_shash_finup(desc, purpose, strlen(purpose), key);
+		shash_desc_zero(desc);
+		*gen = 0;
+	}
+	rcu_read_unlock();
+	return ret;
+}
+EXPORT_SYMBOL_GPL(halo_peer_key);
 
 int halo_addr_to_node(struct net *net, const struct sockaddr *addr,
 		      u32 *node_id)

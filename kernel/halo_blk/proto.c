@@ -39,6 +39,10 @@ static const char *const halo_p_names[__HALO_P_TYPE_MAX] = {
 	[HALO_P_BARRIER_ACK] = "barrier-ack",
 	[HALO_P_RS_CSUM] = "rs-csum",
 	[HALO_P_RS_CSUM_REPLY] = "rs-csum-reply",
+	[HALO_P_AUTH_INIT] = "auth-init",
+	[HALO_P_AUTH_CHALLENGE] = "auth-challenge",
+	[HALO_P_AUTH_RESPONSE] = "auth-response",
+	[HALO_P_AUTH_REFUSE] = "auth-refuse",
 };
 
 const char *halo_p_type_name(u16 type)
@@ -116,7 +120,7 @@ void halo_p_hello_encode(const struct halo_p_hello *h, u8 *buf)
 }
 
 /* A NUL-terminated, NUL-padded, non-empty name of @size bytes at @p. */
-static bool halo_p_name_ok(const u8 *p, size_t size)
+bool halo_p_name_ok(const u8 *p, size_t size)
 {
 	size_t n = strnlen((const char *)p, size), i;
 

@@ -46,6 +46,10 @@ enum halo_p_type {
 	HALO_P_BARRIER_ACK,	/* ... yes, flushed (or the error) */
 	HALO_P_RS_CSUM,		/* resync: the source's checksums of a range */
 	HALO_P_RS_CSUM_REPLY,	/* ... which of them the target's blocks differ from */
+	HALO_P_AUTH_INIT,	/* the dialler: who, what for, its nonce (proto_auth.h) */
+	HALO_P_AUTH_CHALLENGE,	/* the listener: its nonce and tag */
+	HALO_P_AUTH_RESPONSE,	/* the dialler: its tag */
+	HALO_P_AUTH_REFUSE,	/* the listener: why not, as a code */
 	__HALO_P_TYPE_MAX
 };
 
@@ -241,5 +245,7 @@ int halo_p_ack_decode(const u8 *buf, size_t len, struct halo_p_ack *a,
 		      const char **why);
 
 const char *halo_p_type_name(u16 type);
+/* A NUL-terminated, NUL-padded, non-empty name of @size bytes at @p. */
+bool halo_p_name_ok(const u8 *p, size_t size);
 
 #endif /* _HALO_BLK_PROTO_H */

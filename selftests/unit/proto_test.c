@@ -2,11 +2,13 @@
 /*
  * Copyright (C) 2026 The halo authors.
  *
- * The replication protocol's frames (kernel/halo_blk/proto.c): what one
- * side encodes the other decodes unchanged, and every field a broken or
- * hostile peer could get wrong is refused with a reason.
+ * The replication protocol's frames (kernel/halo_blk/proto.c and
+ * proto_auth.c): what one side encodes the other decodes unchanged, and
+ * every field a broken or hostile peer could get wrong is refused with a
+ * reason.
  */
 #include "proto.h"
+#include "proto_auth.h"
 #include "kselftest_harness.h"
 
 static void hello_init(struct halo_p_hello *h, u32 self, u32 peer)
@@ -540,6 +542,151 @@ TEST(barrier_frames)
 	EXPECT_EQ(-EIO, a2.error);
 	EXPECT_STREQ("barrier", halo_p_type_name(HALO_P_BARRIER));
 	EXPECT_STREQ("barrier-ack", halo_p_type_name(HALO_P_BARRIER_ACK));
+}
+
+static void auth_init_fill(struct halo_p_auth_init *a, u8 purpose)
+{
+	size_t i;
+
+	memset(a, 0, sizeof(*a));
+	a->version = HALO_P_VERSION;
+	a->purpose = purpose;
+	a->auth = HALO_P_AUTH_HMAC_SHA256;
+	a->dialler_id = 1;
+	a->listener_id = 2;
+	a->key_gen = 3;
+	strcpy(a->name, "r0");
+	for (i = 0; i < sizeof(a->nonce); i++)
+		a->nonce[i] = 0x80 + i;
+	if (purpose == HALO_P_PURPOSE_META)
+		for (i = 0; i < sizeof(a->sid); i++)
+			a->sid[i] = 0x40 + i;
+}
+
+TEST(auth_frames_round_trip)
+{
+	struct halo_p_auth_challenge c = { .key_gen = 9 }, c2;
+	struct halo_p_auth_init a, b;
+	u8 buf[HALO_P_AUTH_INIT_LEN], tag[32];
+	enum halo_p_refuse code;
+	const char *why = NULL;
+	unsigned int p;
+
+	for (p = HALO_P_PURPOSE_DATA; p <= HALO_P_PURPOSE_META; p++) {
+		auth_init_fill(&a, p);
+		halo_p_auth_init_encode(&a, buf);
+		ASSERT_EQ(0, halo_p_auth_init_decode(buf, sizeof(buf), &b, &why)) TH_LOG("%s", why);
+		EXPECT_EQ(0, memcmp(&a, &b, sizeof(a)));
+	}
+	/* another version decodes: the listener refuses it with a code */
+	a.version = 99;
+	halo_p_auth_init_encode(&a, buf);
+	ASSERT_EQ(0, halo_p_auth_init_decode(buf, sizeof(buf), &b, &why));
+	EXPECT_EQ(99, b.version);
+
+	memset(c.nonce, 0xa5, sizeof(c.nonce));
+	memset(c.tag, 0x5a, sizeof(c.tag));
+	halo_p_auth_challenge_encode(&c, buf);
+	ASSERT_EQ(0, halo_p_auth_challenge_decode(buf, HALO_P_AUTH_CHALLENGE_LEN, &c2, &why));
+	EXPECT_EQ(0, memcmp(&c, &c2, sizeof(c)));
+	buf[37] = 1;
+	EXPECT_EQ(-EPROTO, halo_p_auth_challenge_decode(buf, HALO_P_AUTH_CHALLENGE_LEN, &c2, &why));
+	EXPECT_EQ(-EPROTO, halo_p_auth_challenge_decode(buf, HALO_P_AUTH_CHALLENGE_LEN - 1, &c2, &why));
+
+	EXPECT_EQ(0, halo_p_auth_response_decode(buf, HALO_P_AUTH_RESPONSE_LEN, tag, &why));
+	EXPECT_EQ(-EPROTO, halo_p_auth_response_decode(buf, HALO_P_AUTH_RESPONSE_LEN + 1, tag, &why));
+
+	for (code = HALO_P_REFUSE_VERSION; code < __HALO_P_REFUSE_MAX; code++) {
+		enum halo_p_refuse got;
+
+		halo_p_auth_refuse_encode(code, buf);
+		ASSERT_EQ(0, halo_p_auth_refuse_decode(buf, HALO_P_AUTH_REFUSE_LEN, &got, &why));
+		EXPECT_EQ(code, got);
+		EXPECT_STRNE("an unknown refusal", halo_p_refuse_name(code));
+	}
+	halo_p_auth_refuse_encode(0, buf);
+	EXPECT_EQ(-EPROTO, halo_p_auth_refuse_decode(buf, HALO_P_AUTH_REFUSE_LEN, &code, &why));
+	halo_p_auth_refuse_encode(__HALO_P_REFUSE_MAX, buf);
+	EXPECT_EQ(-EPROTO, halo_p_auth_refuse_decode(buf, HALO_P_AUTH_REFUSE_LEN, &code, &why));
+	EXPECT_STREQ("auth-refuse with an unknown code", why);
+	halo_p_auth_refuse_encode(HALO_P_REFUSE_BUSY, buf);
+	buf[7] = 1;
+	EXPECT_EQ(-EPROTO, halo_p_auth_refuse_decode(buf, HALO_P_AUTH_REFUSE_LEN, &code, &why));
+	EXPECT_STREQ("an unknown refusal", halo_p_refuse_name(__HALO_P_REFUSE_MAX));
+	EXPECT_STREQ("auth-init", halo_p_type_name(HALO_P_AUTH_INIT));
+	EXPECT_STREQ("auth-refuse", halo_p_type_name(HALO_P_AUTH_REFUSE));
+}
+
+/*
+ * Every single-bit flip of an AUTH_INIT either decodes to exactly the
+ * field it changed (nonce, key generation, version, a listener id that
+ * stays valid, a name character that stays a name) or is refused: no
+ * flip may go unnoticed.
+ */
+TEST(auth_init_every_bit)
+{
+	struct halo_p_auth_init a, b;
+	u8 buf[HALO_P_AUTH_INIT_LEN], orig[HALO_P_AUTH_INIT_LEN];
+	const char *why;
+	unsigned int p, byte, bit, refused = 0;
+	int ret;
+
+	for (p = HALO_P_PURPOSE_DATA; p <= HALO_P_PURPOSE_META; p++) {
+		auth_init_fill(&a, p);
+		halo_p_auth_init_encode(&a, orig);
+		for (byte = 0; byte < sizeof(buf); byte++) {
+			for (bit = 0; bit < 8; bit++) {
+				memcpy(buf, orig, sizeof(buf));
+				buf[byte] ^= 1 << bit;
+				why = NULL;
+				ret = halo_p_auth_init_decode(buf, sizeof(buf), &b, &why);
+				if (ret) {
+					ASSERT_EQ(-EPROTO, ret);
+					ASSERT_NE(NULL, why);
+					refused++;
+					continue;
+				}
+				/* accepted: the decoded frame differs from the original */
+				ASSERT_NE(0, memcmp(&a, &b, sizeof(a)))
+					TH_LOG("byte %u bit %u went unnoticed", byte, bit);
+				/* and only in a field that may take another value */
+				ASSERT_TRUE(byte < 4 || byte == 5 || (byte >= 8 && byte < 20) ||
+					    (byte >= 24 && byte < 56 + 32) ||
+					    (p == HALO_P_PURPOSE_META && byte >= 88 && byte < 104))
+					TH_LOG("byte %u bit %u accepted", byte, bit);
+			}
+		}
+		/* the zero fields, purpose, auth, and the name's padding */
+		EXPECT_GT(refused, 2 * 8 + 4 * 8 + 8 * 8);
+	}
+	auth_init_fill(&a, HALO_P_PURPOSE_DATA);
+	halo_p_auth_init_encode(&a, buf);
+	EXPECT_EQ(-EPROTO, halo_p_auth_init_decode(buf, sizeof(buf) - 1, &b, &why));
+	buf[88] = 1;	/* a data socket naming a session */
+	EXPECT_EQ(-EPROTO, halo_p_auth_init_decode(buf, sizeof(buf), &b, &why));
+	EXPECT_STREQ("auth-init with a session id that does not fit its purpose", why);
+	auth_init_fill(&a, HALO_P_PURPOSE_META);
+	memset(a.sid, 0, sizeof(a.sid));	/* a meta socket naming none */
+	halo_p_auth_init_encode(&a, buf);
+	EXPECT_EQ(-EPROTO, halo_p_auth_init_decode(buf, sizeof(buf), &b, &why));
+	auth_init_fill(&a, HALO_P_PURPOSE_DATA);
+	a.listener_id = a.dialler_id;
+	halo_p_auth_init_encode(&a, buf);
+	EXPECT_EQ(-EPROTO, halo_p_auth_init_decode(buf, sizeof(buf), &b, &why));
+	EXPECT_STREQ("auth-init with bad node ids", why);
+	auth_init_fill(&a, HALO_P_PURPOSE_DATA);
+	a.purpose = 3;
+	halo_p_auth_init_encode(&a, buf);
+	EXPECT_EQ(-EPROTO, halo_p_auth_init_decode(buf, sizeof(buf), &b, &why));
+	auth_init_fill(&a, HALO_P_PURPOSE_DATA);
+	a.auth = 2;
+	halo_p_auth_init_encode(&a, buf);
+	EXPECT_EQ(-EPROTO, halo_p_auth_init_decode(buf, sizeof(buf), &b, &why));
+	auth_init_fill(&a, HALO_P_PURPOSE_DATA);
+	a.name[0] = 0;
+	halo_p_auth_init_encode(&a, buf);
+	EXPECT_EQ(-EPROTO, halo_p_auth_init_decode(buf, sizeof(buf), &b, &why));
+	EXPECT_STREQ("auth-init with a malformed device name", why);
 }
 
 TEST_HARNESS_MAIN
