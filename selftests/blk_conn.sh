@@ -40,6 +40,19 @@ expect_err "connect a device that does not exist" "no device with this name" \
 	hctl 1 dev connect r9 peer 2
 is 1 r0 connection StandAlone || fail "a refused connect changed the state"
 
+# -- the listener's port is taken on a link address: said, not swallowed --
+ip netns exec "$(node_ns 2)" python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.bind((sys.argv[1], 7789)); s.listen(1)
+print("bound", flush=True); time.sleep(60)' "$(node_addr 2 1)" > "$dir/squat" &
+squat=$!
+wait_for 5 grep -q bound "$dir/squat" || fail "could not bind $(node_addr 2 1):7789 in node 2's namespace"
+expect_err "a listener whose port is taken" "cannot listen on $(node_addr 2 1):7789 (is it in use?)" \
+	hctl 2 dev connect r0 peer 1
+kill $squat; wait $squat 2>/dev/null
+is 2 r0 connection StandAlone || fail "a failed listen changed the state"
+
 # -- connect: from either side, in either order --
 hctl 2 dev connect r0 peer 1 || fail "connect on node 2"
 is 2 r0 connection Connecting || fail "node 2 is not Connecting: $(dev_json 2 r0 connection)"

@@ -15,6 +15,9 @@
  * the set only idle, and only after the bitmap's changes are on disk: its
  * bits set in memory (writes without the peer) are then on disk before
  * the log forgets it.
+ *
+ * Locks: al_lock (interrupts off: completions) guards the set, and
+ * bm_lock (at attach) the bitmap; both are leaves, never held across I/O.
  */
 
 #include "al.h"

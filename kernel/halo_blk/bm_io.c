@@ -18,6 +18,9 @@
  * So it is written back where that matters: when a resync starts (the
  * bits it will clear are then on disk) and ends, when the connection
  * goes, when the device becomes secondary or goes away.
+ *
+ * Locks: bm_io (bm_page, the write-back) after dev->lock when both are
+ * held; bm_lock (interrupts off) is a leaf, never held across I/O.
  */
 
 #include "bitmap.h"

@@ -17,9 +17,18 @@
  * incoming connection must come from an address of the node its HELLO
  * names, for a device of that name that waits for that node.
  *
- * Locks: halo_blk_lock, then a device's lock. The listener's lock is never
- * held with either: the accept work takes sockets under it, then lets go
- * before it looks for the device.
+ * Locks, in the order they nest:
+ *   halo_blk_lock  the device list (device.c)
+ *   hn->lock       a namespace's listener sockets: under halo_blk_lock when
+ *                  dev connect starts the listener; the accept work takes
+ *                  sockets under it alone, and lets go before it looks for
+ *                  the device
+ *   dev->lock      the connection's options, state, error, sock, accepted
+ * and, taken alone: the spinlocks of repl.c and ioerr.c the receiver uses.
+ * The receiver takes dev->lock (STATE frames, resync steps). No holder of
+ * dev->lock sends on the socket or waits for send_lock (frames it sends
+ * are queued: halo_blk_ctl_queue(); halo_blk_repl_send() asserts it), so
+ * a full socket never blocks the receiver behind a sender.
  */
 
 #include "conn.h"
@@ -45,27 +54,6 @@
 #define HALO_BLK_PING_INT	(10 * HZ)	/* DRBD's ping-int */
 #define HALO_BLK_RETRY		HZ
 
-/* ERROR payload: code (be32), then text. */
-#define HALO_BLK_ERR_RETRY	1	/* try again later */
-#define HALO_BLK_ERR_MISMATCH	2	/* the two sides cannot replicate */
-
-unsigned int halo_blk_net_id;
-
-struct halo_blk_net {
-	struct net *net;
-	struct mutex lock;	/* guards the fields below */
-	struct socket *lsock[2];	/* IPv4, IPv6 */
-	void (*data_ready)(struct sock *sk);	/* TCP's own */
-	bool listening;
-	bool dying;
-	struct work_struct accept_work;
-};
-
-static struct halo_blk_net *halo_blk_net(struct net *net)
-{
-	return net_generic(net, halo_blk_net_id);
-}
-
 void halo_blk_conn_init(struct halo_blk_conn *conn)
 {
 	conn->state = HALO_BLK_CONN_STATE_STANDALONE;
@@ -75,6 +63,7 @@ void halo_blk_conn_init(struct halo_blk_conn *conn)
 	init_waitqueue_head(&conn->rs_wait);
 	conn->app_seen = jiffies - HZ;
 	INIT_KFIFO(conn->ack_fifo);
+	spin_lock_init(&conn->fifo_lock);
 	INIT_WORK(&conn->ack_work, halo_blk_ack_work);
 	spin_lock_init(&conn->ilock);
 	INIT_LIST_HEAD(&conn->writes);
@@ -118,7 +107,7 @@ static int halo_blk_send_frame(struct socket *sock, enum halo_p_type type,
 	return ret;
 }
 
-static void halo_blk_send_error(struct socket *sock, u32 code, const char *why)
+void halo_blk_send_error(struct socket *sock, u32 code, const char *why)
 {
 	u8 buf[4 + HALO_BLK_ERROR_MAX];
 	size_t n = strnlen(why, HALO_BLK_ERROR_MAX - 1);
@@ -130,16 +119,26 @@ static void halo_blk_send_error(struct socket *sock, u32 code, const char *why)
 
 /*
  * Read @len bytes. -EAGAIN if the socket's timeout passed before the first
- * byte (and @idle allows that), -ECONNRESET if the peer closed.
+ * byte (and @idle allows that), -ECONNRESET if the peer closed. With a
+ * @deadline (jiffies; 0: none) the whole read must be done by then, however
+ * the bytes come: -ETIMEDOUT.
  */
-static int halo_blk_recv(struct socket *sock, void *buf, size_t len, bool idle)
+static int halo_blk_recv_by(struct socket *sock, void *buf, size_t len, bool idle,
+			    unsigned long deadline)
 {
 	struct msghdr msg = {};
 	struct kvec iov;
 	size_t got = 0;
+	long left;
 	int ret;
 
 	while (got < len) {
+		if (deadline) {
+			left = (long)(deadline - jiffies);
+			if (left <= 0)
+				return -ETIMEDOUT;
+			WRITE_ONCE(sock->sk->sk_rcvtimeo, left);
+		}
 		iov.iov_base = buf + got;
 		iov.iov_len = len - got;
 		ret = kernel_recvmsg(sock, &msg, &iov, 1, iov.iov_len,
@@ -157,6 +156,11 @@ static int halo_blk_recv(struct socket *sock, void *buf, size_t len, bool idle)
 	return 0;
 }
 
+static int halo_blk_recv(struct socket *sock, void *buf, size_t len, bool idle)
+{
+	return halo_blk_recv_by(sock, buf, len, idle, 0);
+}
+
 /* An ERROR frame's text, made printable, into @out. */
 static void halo_blk_error_text(const u8 *p, u32 len, char *out, size_t size)
 {
@@ -168,13 +172,14 @@ static void halo_blk_error_text(const u8 *p, u32 len, char *out, size_t size)
 }
 
 /*
- * Receive the peer's HELLO. An ERROR instead ends the attempt with the
+ * Receive the peer's HELLO, by @deadline (jiffies; 0: the socket's
+ * timeout for each read). An ERROR instead ends the attempt with the
  * peer's reason in @err: -EINVAL if the peer found a mismatch (final),
  * -EAGAIN otherwise.
  */
-static noinline_for_stack int halo_blk_recv_hello(struct socket *sock,
-						  struct halo_p_hello *h,
-						  char *err, size_t err_size)
+noinline_for_stack int halo_blk_recv_hello(struct socket *sock, struct halo_p_hello *h,
+					   char *err, size_t err_size,
+					   unsigned long deadline)
 {
 	u8 buf[HALO_P_HELLO_LEN + HALO_BLK_ERROR_MAX];
 	struct halo_p_hdr hdr;
@@ -182,7 +187,7 @@ static noinline_for_stack int halo_blk_recv_hello(struct socket *sock,
 	u32 code;
 	int ret;
 
-	ret = halo_blk_recv(sock, buf, HALO_P_HDR_LEN, false);
+	ret = halo_blk_recv_by(sock, buf, HALO_P_HDR_LEN, false, deadline);
 	if (ret)
 		return ret;
 	if (halo_p_hdr_decode(buf, &hdr, &why)) {
@@ -190,7 +195,7 @@ static noinline_for_stack int halo_blk_recv_hello(struct socket *sock,
 		return -EPROTO;
 	}
 	if (hdr.type == HALO_P_ERROR && hdr.len >= 4 && hdr.len <= sizeof(buf)) {
-		ret = halo_blk_recv(sock, buf, hdr.len, false);
+		ret = halo_blk_recv_by(sock, buf, hdr.len, false, deadline);
 		if (ret)
 			return ret;
 		code = get_unaligned_be32(buf);
@@ -204,7 +209,7 @@ static noinline_for_stack int halo_blk_recv_hello(struct socket *sock,
 			 halo_p_type_name(hdr.type));
 		return -EPROTO;
 	}
-	ret = halo_blk_recv(sock, buf, hdr.len, false);
+	ret = halo_blk_recv_by(sock, buf, hdr.len, false, deadline);
 	if (ret)
 		return ret;
 	if (halo_p_hello_decode(buf, hdr.len, h, &why)) {
@@ -220,224 +225,41 @@ static void halo_blk_sock_timeouts(struct socket *sock, long rcv, long snd)
 	WRITE_ONCE(sock->sk->sk_sndtimeo, snd);
 }
 
-/* -- the listener ------------------------------------------------------- */
-
-static void halo_blk_listen_ready(struct sock *sk)
-{
-	struct halo_blk_net *hn;
-
-	rcu_read_lock();
-	hn = rcu_dereference_sk_user_data(sk);
-	if (hn)
-		queue_work(system_long_wq, &hn->accept_work);
-	rcu_read_unlock();
-}
+/* -- a connection the listener accepted (listen.c) --------------------- */
 
 /*
- * A connection arrived: read its HELLO and hand it to the device that waits
- * for that node, or tell the peer why not.
+ * The device named by @h waits for node h->node_id on @port: give it
+ * @sock. Returns NULL if taken, else @sock, after telling the peer why not.
  */
-static void halo_blk_incoming(struct halo_blk_net *hn, struct socket *sock)
+struct socket *halo_blk_conn_take(struct net *net, struct socket *sock,
+				  const struct halo_p_hello *h, u16 port)
 {
-	struct sockaddr_storage addr;
 	struct halo_blk_dev *dev;
-	struct halo_p_hello h;
 	const char *why = NULL;
-	u32 code = HALO_BLK_ERR_RETRY;
-	char err[HALO_BLK_ERROR_MAX];
-	u32 from;
-
-	/* it inherited the listener's callback: readers must be woken */
-	write_lock_bh(&sock->sk->sk_callback_lock);
-	rcu_assign_sk_user_data(sock->sk, NULL);
-	sock->sk->sk_data_ready = hn->data_ready;
-	write_unlock_bh(&sock->sk->sk_callback_lock);
-	halo_blk_sock_timeouts(sock, HALO_BLK_HELLO_TIMEOUT,
-			       HALO_BLK_HELLO_TIMEOUT);
-	if (halo_blk_recv_hello(sock, &h, err, sizeof(err)))
-		goto out;	/* garbage, or the dialler gave up: nothing to say */
-	if (kernel_getpeername(sock, (struct sockaddr *)&addr) < 0 ||
-	    halo_addr_to_node(hn->net, (struct sockaddr *)&addr, &from) ||
-	    from != h.node_id) {
-		why = "the connection does not come from an address of the node its hello names";
-		code = HALO_BLK_ERR_MISMATCH;
-		goto out;
-	}
 
 	mutex_lock(&halo_blk_lock);
-	dev = halo_blk_dev_find(hn->net, h.name);
+	dev = halo_blk_dev_find(net, h->name);
 	if (!dev) {
 		why = "no device of that name here (yet)";
 	} else {
 		mutex_lock(&dev->lock);
 		if (READ_ONCE(dev->conn.state) != HALO_BLK_CONN_STATE_CONNECTING ||
-		    dev->conn.peer_id != h.node_id) {
+		    dev->conn.peer_id != h->node_id || dev->conn.port != port) {
 			why = "the device here does not wait for that node";
 		} else if (dev->conn.accepted) {
 			why = "the device here has a connection from that node already";
 		} else {
 			dev->conn.accepted = sock;
-			dev->conn.accepted_hello = h;
+			dev->conn.accepted_hello = *h;
 			sock = NULL;
 			wake_up(&dev->conn.wait);
 		}
 		mutex_unlock(&dev->lock);
 	}
 	mutex_unlock(&halo_blk_lock);
-out:
-	if (!sock)
-		return;
-	if (why)
-		halo_blk_send_error(sock, code, why);
-	sock_release(sock);
-}
-
-static void halo_blk_accept_work(struct work_struct *work)
-{
-	struct halo_blk_net *hn = container_of(work, struct halo_blk_net,
-					       accept_work);
-	struct socket *new[8];
-	unsigned int n = 0, i;
-
-	mutex_lock(&hn->lock);
-	for (i = 0; i < ARRAY_SIZE(hn->lsock) && !hn->dying; i++) {
-		if (!hn->lsock[i])
-			continue;
-		while (n < ARRAY_SIZE(new) &&
-		       !kernel_accept(hn->lsock[i], &new[n], O_NONBLOCK))
-			n++;
-	}
-	mutex_unlock(&hn->lock);
-	for (i = 0; i < n; i++)
-		halo_blk_incoming(hn, new[i]);
-	if (n == ARRAY_SIZE(new))
-		queue_work(system_long_wq, work);
-}
-
-static struct socket *halo_blk_listen_one(struct halo_blk_net *hn, int family)
-{
-	struct sockaddr_storage a = { .ss_family = family };
-	struct socket *sock;
-	int ret;
-
-	ret = sock_create_kern(hn->net, family, SOCK_STREAM, IPPROTO_TCP, &sock);
-	if (ret)
-		return ERR_PTR(ret);
-	sock_set_reuseaddr(sock->sk);
-	if (family == AF_INET6) {
-		ip6_sock_set_v6only(sock->sk);
-		((struct sockaddr_in6 *)&a)->sin6_port = htons(HALO_BLK_PORT);
-	} else {
-		((struct sockaddr_in *)&a)->sin_port = htons(HALO_BLK_PORT);
-	}
-	ret = kernel_bind(sock, (struct sockaddr *)&a,
-			  family == AF_INET6 ? sizeof(struct sockaddr_in6) :
-					       sizeof(struct sockaddr_in));
-	if (!ret)
-		ret = kernel_listen(sock, 16);
-	if (ret) {
-		sock_release(sock);
-		return ERR_PTR(ret);
-	}
-	write_lock_bh(&sock->sk->sk_callback_lock);
-	hn->data_ready = sock->sk->sk_data_ready;
-	rcu_assign_sk_user_data(sock->sk, hn);
-	sock->sk->sk_data_ready = halo_blk_listen_ready;
-	write_unlock_bh(&sock->sk->sk_callback_lock);
+	if (sock)
+		halo_blk_send_error(sock, HALO_BLK_ERR_RETRY, why);
 	return sock;
-}
-
-static int halo_blk_listen_start(struct net *net, struct netlink_ext_ack *extack)
-{
-	struct halo_blk_net *hn = halo_blk_net(net);
-	struct socket *s4, *s6;
-	int ret = 0;
-
-	mutex_lock(&hn->lock);
-	if (hn->listening || hn->dying)
-		goto out;
-	s4 = halo_blk_listen_one(hn, AF_INET);
-	if (IS_ERR(s4)) {
-		ret = PTR_ERR(s4);
-		NL_SET_ERR_MSG_FMT(extack,
-				   "cannot listen on TCP port %u (is it in use?)",
-				   HALO_BLK_PORT);
-		goto out;
-	}
-	s6 = halo_blk_listen_one(hn, AF_INET6);
-	if (IS_ERR(s6))
-		s6 = NULL;	/* no IPv6 in this kernel or namespace */
-	hn->lsock[0] = s4;
-	hn->lsock[1] = s6;
-	hn->listening = true;
-	/* connections that arrived before the callback was in place */
-	queue_work(system_long_wq, &hn->accept_work);
-out:
-	mutex_unlock(&hn->lock);
-	return ret;
-}
-
-/* The namespace is going away: neither lock may be held. */
-void halo_blk_listen_stop(struct net *net)
-{
-	struct halo_blk_net *hn = halo_blk_net(net);
-	struct socket *lsock[ARRAY_SIZE(hn->lsock)];
-	unsigned int i;
-
-	mutex_lock(&hn->lock);
-	hn->dying = true;
-	for (i = 0; i < ARRAY_SIZE(hn->lsock); i++) {
-		lsock[i] = hn->lsock[i];
-		hn->lsock[i] = NULL;
-		if (!lsock[i])
-			continue;
-		write_lock_bh(&lsock[i]->sk->sk_callback_lock);
-		rcu_assign_sk_user_data(lsock[i]->sk, NULL);
-		write_unlock_bh(&lsock[i]->sk->sk_callback_lock);
-	}
-	mutex_unlock(&hn->lock);
-	/*
-	 * A data_ready that read hn before it was cleared may still queue
-	 * accept_work: wait for it, so the cancel below is the last word and
-	 * no accept runs on per-netns memory the namespace's exit frees.
-	 */
-	synchronize_rcu();
-	cancel_work_sync(&hn->accept_work);
-	for (i = 0; i < ARRAY_SIZE(lsock); i++)
-		if (lsock[i])
-			sock_release(lsock[i]);
-}
-
-static int __net_init halo_blk_conn_net_init_one(struct net *net)
-{
-	struct halo_blk_net *hn = halo_blk_net(net);
-
-	hn->net = net;
-	mutex_init(&hn->lock);
-	INIT_WORK(&hn->accept_work, halo_blk_accept_work);
-	return 0;
-}
-
-static void __net_exit halo_blk_conn_net_exit_one(struct net *net)
-{
-	halo_blk_listen_stop(net);
-}
-
-static struct pernet_operations halo_blk_conn_net_ops = {
-	.init = halo_blk_conn_net_init_one,
-	.exit = halo_blk_conn_net_exit_one,
-	.id = &halo_blk_net_id,
-	.size = sizeof(struct halo_blk_net),
-};
-
-int halo_blk_conn_net_init(void)
-{
-	return register_pernet_subsys(&halo_blk_conn_net_ops);
-}
-
-void halo_blk_conn_net_exit(void)
-{
-	unregister_pernet_subsys(&halo_blk_conn_net_ops);
 }
 
 /* -- membership ----------------------------------------------------------- */
@@ -449,6 +271,18 @@ void halo_blk_conn_net_exit(void)
  * halo's notifier runs with the instance locked: the devices are looked
  * at from a work item.
  */
+/*
+ * End the connection: its receiver sees the socket shut, and the
+ * connection thread tears it down and tries again. The device's lock held
+ * (it guards conn.sock); never waits for the socket or its send_lock.
+ */
+void halo_blk_conn_kill(struct halo_blk_dev *dev)
+{
+	lockdep_assert_held(&dev->lock);
+	if (dev->conn.sock)
+		kernel_sock_shutdown(dev->conn.sock, SHUT_RDWR);
+}
+
 static void halo_blk_view_check(struct halo_blk_dev *dev)
 {
 	struct halo_blk_conn *conn = &dev->conn;
@@ -550,9 +384,10 @@ static int halo_blk_dial(struct halo_blk_dev *dev, struct socket **out)
 	struct halo_blk_conn *conn = &dev->conn;
 	struct sockaddr_storage a;
 	struct socket *sock;
+	int ret, last = -ENOENT, alen;
 	unsigned int l;
-	int ret = -ENOENT, alen;
 
+	/* every link of the peer in turn; the last one's error if none answers */
 	for (l = 0; !kthread_should_stop(); l++) {
 		ret = halo_node_addr(dev->net, conn->peer_id, l, &a);
 		if (ret == -ERANGE)
@@ -565,16 +400,18 @@ static int halo_blk_dial(struct halo_blk_dev *dev, struct socket **out)
 			return ret;
 		}
 		if (a.ss_family == AF_INET6) {
-			((struct sockaddr_in6 *)&a)->sin6_port = htons(HALO_BLK_PORT);
+			((struct sockaddr_in6 *)&a)->sin6_port = htons(conn->port);
 			alen = sizeof(struct sockaddr_in6);
 		} else {
-			((struct sockaddr_in *)&a)->sin_port = htons(HALO_BLK_PORT);
+			((struct sockaddr_in *)&a)->sin_port = htons(conn->port);
 			alen = sizeof(struct sockaddr_in);
 		}
 		ret = sock_create_kern(dev->net, a.ss_family, SOCK_STREAM,
 				       IPPROTO_TCP, &sock);
-		if (ret)
+		if (ret) {
+			last = ret;
 			continue;
+		}
 		halo_blk_sock_timeouts(sock, HALO_BLK_HELLO_TIMEOUT,
 				       HALO_BLK_DIAL_TIMEOUT);
 		/* a disconnect shuts it down, which ends the wait */
@@ -586,15 +423,19 @@ static int halo_blk_dial(struct halo_blk_dev *dev, struct socket **out)
 			*out = sock;
 			return 0;
 		}
+		last = ret;
 		mutex_lock(&dev->lock);
 		conn->sock = NULL;
 		mutex_unlock(&dev->lock);
 		sock_release(sock);
 	}
-	return ret;
+	return last;
 }
 
-/* Wait for the listener to hand over the peer's connection. */
+/*
+ * Wait for the listener to hand over the peer's connection: -ETIME if it
+ * did not within HALO_BLK_RETRY (the caller waits again at once).
+ */
 static int halo_blk_wait_accepted(struct halo_blk_dev *dev, struct socket **out,
 				  struct halo_p_hello *peer)
 {
@@ -609,7 +450,7 @@ static int halo_blk_wait_accepted(struct halo_blk_dev *dev, struct socket **out,
 	if (*out)
 		conn->sock = *out;
 	mutex_unlock(&dev->lock);
-	return *out ? 0 : -EAGAIN;
+	return *out ? 0 : -ETIME;
 }
 
 static void halo_blk_gen_side(const struct halo_p_hello *h, struct halo_gen_side *s)
@@ -701,6 +542,12 @@ halo_blk_establish(struct halo_blk_dev *dev, struct socket **out,
 	dialler = self->node_id < self->peer_id;
 	ret = dialler ? halo_blk_dial(dev, &sock) :
 			halo_blk_wait_accepted(dev, &sock, peer);
+	if (ret && dialler && ret == -ECONNREFUSED)
+		snprintf(err, size, "node %u refused the connection on port %u",
+			 self->peer_id, dev->conn.port);
+	else if (ret && dialler && ret != -ENOENT && !kthread_should_stop())
+		snprintf(err, size, "node %u cannot be reached on port %u: %pe",
+			 self->peer_id, dev->conn.port, ERR_PTR(ret));
 	if (ret)
 		return ret;
 
@@ -709,7 +556,7 @@ halo_blk_establish(struct halo_blk_dev *dev, struct socket **out,
 	halo_p_hello_encode(self, buf);
 	ret = halo_blk_send_frame(sock, HALO_P_HELLO, buf, HALO_P_HELLO_LEN);
 	if (dialler && !ret)
-		ret = halo_blk_recv_hello(sock, peer, err, size);
+		ret = halo_blk_recv_hello(sock, peer, err, size, 0);
 	if (ret)
 		goto fail;
 
@@ -1153,6 +1000,9 @@ static int halo_blk_conn_thread(void *arg)
 			wait_event_interruptible(conn->wait, kthread_should_stop());
 			break;
 		}
+		/* the listener's side: nothing came yet; wait again at once */
+		if (ret == -ETIME)
+			continue;
 		if (ret) {
 			if (err[0]) {
 				mutex_lock(&dev->lock);
@@ -1170,6 +1020,11 @@ static int halo_blk_conn_thread(void *arg)
 		halo_blk_conn_set(dev, HALO_BLK_CONN_STATE_CONNECTED, NULL);
 		mutex_unlock(&dev->lock);
 		halo_blk_repl_up(dev, sock);
+		/* a role or disk state that changed since the HELLO went */
+		mutex_lock(&dev->lock);
+		if (dev->role != conn->self.role || dev->disk_state != conn->self.disk_state)
+			halo_blk_repl_state(dev);
+		mutex_unlock(&dev->lock);
 		pr_info("%s: connected to node %u (%s)\n", dev->name,
 			conn->peer_id, halo_gen_verdict_name(verdict));
 		halo_blk_rs_start(dev, verdict);
@@ -1238,12 +1093,13 @@ int halo_blk_connect(struct halo_blk_dev *dev, const struct halo_blk_conn_opts *
 	if (failed)
 		halo_blk_disconnect(dev);
 	if (dev->node_id > o->peer_id) {
-		ret = halo_blk_listen_start(dev->net, extack);
+		ret = halo_blk_listen_start(dev->net, dev->node_id, o->port, extack);
 		if (ret)
 			return ret;
 	}
 	mutex_lock(&dev->lock);
 	conn->peer_id = o->peer_id;
+	conn->port = o->port;
 	conn->protocol = o->protocol;
 	WRITE_ONCE(conn->two_primaries, o->two_primaries);
 	WRITE_ONCE(conn->rs_max_rate, o->rs_max_rate);

@@ -71,6 +71,7 @@ struct halo_blk_conn_opts {
 	u8 after_sb[3];		/* enum halo_blk_after_sb; 0, 1, 2 primaries */
 	bool discard_my_data;
 	u8 csums_alg;		/* enum halo_blk_csums_alg */
+	u16 port;		/* TCP, both sides alike */
 };
 
 /* The last split brain a handshake found (dev-get's split-brain). */
@@ -89,6 +90,7 @@ struct halo_blk_range {
 /* Guarded by the device's lock unless said otherwise. */
 struct halo_blk_conn {
 	u32 peer_id;		/* 0: never connected */
+	u16 port;		/* the peer's and the listener's TCP port */
 	u8 protocol;		/* enum halo_p_protocol */
 	bool two_primaries;	/* allow-two-primaries (dev-connect); READ_ONCE without the lock */
 	u8 after_sb[3];		/* split-brain policies (dev-connect, dev-set) */
@@ -131,11 +133,14 @@ struct halo_blk_conn {
 	struct delayed_work tl_work;	/* a BARRIER after the last writes */
 
 	/*
-	 * The receiver's frames, sent by whoever holds send_lock next, or by
-	 * ack_work (repl.c): the receiver never waits for the socket. One
-	 * writer (the receiver), one reader (send_lock's holder).
+	 * The receiver's frames and control frames, sent by whoever holds
+	 * send_lock next, or by ack_work (repl.c): the receiver never waits
+	 * for the socket, nor does a holder of the device's lock. Writers
+	 * under fifo_lock, one reader (send_lock's holder).
 	 */
 	DECLARE_KFIFO(ack_fifo, u8, HALO_BLK_ACK_FIFO);
+	spinlock_t fifo_lock;	/* the fifo's writers; ctl_lost */
+	bool ctl_lost;		/* a control frame did not fit: disconnect */
 	struct work_struct ack_work;
 	/*
 	 * Two primaries (repl.c, "Overlapping writes"): this node's writes
@@ -162,6 +167,7 @@ struct halo_blk_conn {
 	u64 rs_done;		/* blocks the target has */
 	/* the source: the target's bitmap is in, the chunks may go */
 	bool rs_bm_done;
+	u8 rs_start_frame[HALO_P_RS_START_LEN];	/* the source's thread sends it */
 	u64 rs_bm_frames;	/* the target's BITMAP frames so far */
 	/* the source's chunks in flight, under the device's bm_lock */
 	struct halo_blk_rs_chunk {
@@ -245,9 +251,24 @@ static inline bool halo_blk_conn_up(u32 state)
 void halo_blk_conn_init(struct halo_blk_conn *conn);
 int halo_blk_connect(struct halo_blk_dev *dev, const struct halo_blk_conn_opts *o,
 		     struct netlink_ext_ack *extack);
+void halo_blk_conn_kill(struct halo_blk_dev *dev);
 /* Stops the connection thread; the device's lock must not be held. */
 void halo_blk_disconnect(struct halo_blk_dev *dev);
 
+/* ERROR payload: code (be32), then text. */
+#define HALO_BLK_ERR_RETRY	1	/* try again later */
+#define HALO_BLK_ERR_MISMATCH	2	/* the two sides cannot replicate */
+
+struct halo_p_hello;
+void halo_blk_send_error(struct socket *sock, u32 code, const char *why);
+int halo_blk_recv_hello(struct socket *sock, struct halo_p_hello *h,
+			char *err, size_t err_size, unsigned long deadline);
+struct socket *halo_blk_conn_take(struct net *net, struct socket *sock,
+				  const struct halo_p_hello *h, u16 port);
+
+/* listen.c */
+int halo_blk_listen_start(struct net *net, u32 local_id, u16 port,
+			  struct netlink_ext_ack *extack);
 void halo_blk_listen_stop(struct net *net);
 int halo_blk_view_init(void);
 void halo_blk_view_exit(void);

@@ -6,8 +6,13 @@
  * superblock, roles. Every request is cloned, bio by bio, onto the backing
  * device at the same sector (the data area starts at sector 0).
  *
- * Locking: halo_blk_lock (the device list, create and destroy), then
- * dev->lock (role, states, superblock).
+ * Locks, in the order they nest:
+ *   halo_blk_lock  the device list, create and destroy
+ *   dev->lock      role, states, superblock, open count; never held across
+ *                  a socket send (a STATE frame is queued: repl.c)
+ *   dev->bm_io     writing the bitmap back (bm_io.c)
+ * and leaves, taken alone: submit_lock (submit_list), al_lock (al_io.c),
+ * bm_lock and io_err_lock and pr_lock (interrupts off: completions).
  */
 
 #include "device.h"
@@ -191,6 +196,7 @@ static blk_status_t halo_blk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	req->dev = dev;
 	req->status = BLK_STS_OK;
 	req->flags = 0;
+	atomic64_set(&req->ack_key, 0);
 	atomic_set(&req->pending, 1);
 	/* Diskless: reads come from the peer (halo_blk_req_put()) */
 	if (unlikely(READ_ONCE(dev->detached)) && req_op(rq) == REQ_OP_READ) {
@@ -491,13 +497,71 @@ static enum halo_blk_disk_state halo_md_disk_state(const struct halo_md_sb *sb)
 	return HALO_BLK_DISK_STATE_UPTODATE;
 }
 
+#define HALO_MD_PROBE_PAGES	32
+
+/*
+ * Fresh metadata overwrites only zeroes: 0 if the area @l's metadata takes
+ * holds nothing else, 1 with the first 4 KiB block that does in @blk
+ * (counted on the metadata device), or an error.
+ */
+static int halo_md_blank(struct halo_blk_dev *dev, const struct halo_md_layout *l,
+			 u64 *blk)
+{
+	struct block_device *bdev = dev->meta.bdev;
+	u64 pos, end, first = bdev == dev->disk.bdev ? l->data_blocks : 0;
+	struct page *pages[HALO_MD_PROBE_PAGES] = {};
+	unsigned int i, n;
+	void *p, *hit;
+	struct bio *bio;
+	int ret = 0;
+
+	for (i = 0; i < HALO_MD_PROBE_PAGES; i++) {
+		pages[i] = alloc_page(GFP_KERNEL);
+		if (!pages[i]) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	pos = first << HALO_MD_BLOCK_SHIFT;
+	end = (first + l->md_blocks) << HALO_MD_BLOCK_SHIFT;
+	while (pos < end && !ret) {
+		bio = bio_alloc(bdev, HALO_MD_PROBE_PAGES, REQ_OP_READ, GFP_KERNEL);
+		bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+		for (n = 0; n < HALO_MD_PROBE_PAGES && pos + bio->bi_iter.bi_size < end; n++)
+			__bio_add_page(bio, pages[n],
+				       min_t(u64, PAGE_SIZE, end - pos - bio->bi_iter.bi_size), 0);
+		ret = submit_bio_wait(bio);
+		for (i = 0; i < n && !ret; i++) {
+			p = page_address(pages[i]);
+			hit = memchr_inv(p, 0, bio->bi_io_vec[i].bv_len);
+			if (hit) {
+				*blk = (pos + (u64)i * PAGE_SIZE + (hit - p)) >>
+				       HALO_MD_BLOCK_SHIFT;
+				ret = 1;
+			}
+		}
+		pos += (u64)n * PAGE_SIZE;
+		bio_put(bio);
+	}
+out:
+	for (i = 0; i < HALO_MD_PROBE_PAGES; i++)
+		if (pages[i])
+			__free_page(pages[i]);
+	return ret;
+}
+
 /*
  * Read the metadata, or write fresh metadata where there is none. Metadata
- * that is there but wrong is refused, never rewritten.
+ * that is there but wrong is refused, never rewritten; so is data where
+ * fresh metadata would go, unless @cr says force.
  */
-static int halo_md_attach(struct halo_blk_dev *dev, const char *cluster,
-			  u32 node_id, struct netlink_ext_ack *extack)
+static int halo_md_attach(struct halo_blk_dev *dev, const struct halo_blk_create *cr,
+			  const char *cluster, u32 node_id,
+			  struct netlink_ext_ack *extack)
 {
+	const char *md_path = cr->meta && strcmp(cr->meta, "internal") ? cr->meta :
+			      cr->disk;
+	u64 blk;
 	struct halo_md_layout want;
 	struct halo_md_sb sb;
 	const char *why;
@@ -526,6 +590,25 @@ static int halo_md_attach(struct halo_blk_dev *dev, const char *cluster,
 		return ret;
 	}
 	ret = halo_md_sb_decode(page_address(dev->md_page), &sb, &why);
+	if (ret == -ENODATA && cr->no_format) {
+		NL_SET_ERR_MSG_FMT(extack, "no halo metadata on %s", md_path);
+		return ret;
+	}
+	if (ret == -ENODATA && !cr->force) {
+		ret = halo_md_blank(dev, &want, &blk);
+		if (ret < 0) {
+			NL_SET_ERR_MSG_FMT(extack, "cannot read %s where the metadata would go",
+					   md_path);
+			return ret;
+		}
+		if (ret) {
+			NL_SET_ERR_MSG_FMT(extack,
+					   "%s: data where metadata goes (block %llu); force overwrites it",
+					   md_path, blk);
+			return -EEXIST;
+		}
+		ret = -ENODATA;
+	}
 	if (ret == -ENODATA) {
 		/* nothing there: fresh metadata, Inconsistent until synced */
 		memset(&sb, 0, sizeof(sb));
@@ -647,6 +730,8 @@ static void halo_blk_dev_put_backing(struct halo_blk_dev *dev)
 
 static void halo_blk_dev_free(struct halo_blk_dev *dev)
 {
+	if (dev->io_wq)
+		destroy_workqueue(dev->io_wq);
 	if (dev->ack_wq)
 		destroy_workqueue(dev->ack_wq);
 	if (dev->submit_wq)
@@ -719,8 +804,9 @@ int halo_blk_dev_create(struct net *net, const struct halo_blk_create *cr,
 						 cr->minor);
 	dev->ack_wq = alloc_workqueue("halo_blk%u_ack", WQ_MEM_RECLAIM | WQ_HIGHPRI,
 				      1, cr->minor);
+	dev->io_wq = alloc_workqueue("halo_blk%u_io", WQ_MEM_RECLAIM, 0, cr->minor);
 	dev->conn.tl = kvcalloc(HALO_BLK_TL_SIZE, sizeof(*dev->conn.tl), GFP_KERNEL);
-	if (!dev->submit_wq || !dev->ack_wq || !dev->conn.tl)
+	if (!dev->submit_wq || !dev->ack_wq || !dev->io_wq || !dev->conn.tl)
 		goto err_free;
 	dev->net = net;
 	dev->node_id = view->local_id;
@@ -758,7 +844,7 @@ int halo_blk_dev_create(struct net *net, const struct halo_blk_create *cr,
 			goto err_free;
 		}
 	}
-	ret = halo_md_attach(dev, view->cluster, view->local_id, extack);
+	ret = halo_md_attach(dev, cr, view->cluster, view->local_id, extack);
 	if (ret)
 		goto err_free;
 	dev->disk_state = halo_md_disk_state(&dev->sb);
@@ -961,12 +1047,8 @@ int halo_blk_dev_primary(struct halo_blk_dev *dev, bool force,
 	 * The peer must learn the new generation, and sync from it: the
 	 * connection starts over (a second) and the handshake decides.
 	 */
-	if (forced && halo_blk_conn_up(dev->conn.state)) {
-		mutex_lock(&dev->conn.send_lock);
-		if (dev->conn.send_sock)
-			kernel_sock_shutdown(dev->conn.send_sock, SHUT_RDWR);
-		mutex_unlock(&dev->conn.send_lock);
-	}
+	if (forced && halo_blk_conn_up(dev->conn.state))
+		halo_blk_conn_kill(dev);
 	halo_blk_nl_notify(dev);
 out:
 	mutex_unlock(&dev->lock);

@@ -9,6 +9,7 @@
 #include "bitmap.h"
 #include "conn.h"
 #include "gen.h"
+#include "layout.h"
 #include "meta.h"
 
 #include <linux/blk-mq.h>
@@ -48,8 +49,14 @@ struct halo_blk_dev {
 	struct list_head submit_list;
 	struct work_struct submit_work;
 	struct workqueue_struct *submit_wq;
-	/* one at a time: conn.ack_work and prs_work, io_err_work, pr_work */
+	/*
+	 * ack_wq runs only what writes the receiver's and the control frames
+	 * (conn.ack_work): never a work that waits on a disk, or an ack waits
+	 * behind it. io_wq runs the rest: the peer's reads (prs_work), reads
+	 * from the peer (pr_work), io_err_work, the transfer log's tl_work.
+	 */
 	struct workqueue_struct *ack_wq;
+	struct workqueue_struct *io_wq;
 
 	u32 node_id;		/* the local node's, at create */
 
@@ -116,7 +123,14 @@ struct halo_blk_req {
 	/* clones in flight, the peer's ack awaited, plus one while submitting */
 	atomic_t pending;
 	blk_status_t status;	/* the first error */
-	u64 peer_id;		/* the DATA frame's id (repl.c) */
+	/*
+	 * The frame id (repl.c) whose answer is awaited, 0: none. Whoever
+	 * swaps it to 0 (the ack, or the connection's end) completes the
+	 * peer's part. cookie: the tag's uses so far, the id's high half;
+	 * never reset, so that a late answer names no later request.
+	 */
+	atomic64_t ack_key;
+	u32 cookie;
 	struct list_head entry;	/* on submit_list */
 	unsigned long flags;	/* HALO_BLK_REQ_* bits */
 	/* clones on the local disk, plus one while submitting */
@@ -127,7 +141,7 @@ struct halo_blk_req {
 	u64 seq;
 };
 
-#define HALO_BLK_REQ_PEER	0	/* the peer's ack is awaited (repl.c) */
+#define HALO_BLK_REQ_PEER	0	/* a write whose ack is awaited (ack_key) */
 #define HALO_BLK_REQ_GATED	1	/* passed the resync gate (resync.c) */
 #define HALO_BLK_REQ_LOCAL_DONE	2	/* the local disk has it */
 #define HALO_BLK_REQ_IV		3	/* on conn.writes */
@@ -136,7 +150,7 @@ struct halo_blk_req {
 #define HALO_BLK_REQ_LOCAL_FAILED 6	/* the local disk failed it, or was detached */
 #define HALO_BLK_REQ_PEER_OK	7	/* the peer has it (its ack, or protocol A sent) */
 #define HALO_BLK_REQ_PEER_TRIED	8	/* a read sent to the peer once */
-#define HALO_BLK_REQ_PEER_READ	9	/* the peer's READ_REPLY is awaited */
+#define HALO_BLK_REQ_PEER_READ	9	/* a read whose READ_REPLY is awaited (ack_key) */
 
 extern struct mutex halo_blk_lock;
 extern struct list_head halo_blk_devs;
@@ -147,6 +161,8 @@ struct halo_blk_create {
 	u32 minor;
 	const char *disk;
 	const char *meta;	/* NULL or "internal": internal */
+	bool force;		/* fresh metadata over data where it goes */
+	bool no_format;		/* attach existing metadata only */
 };
 
 int halo_blk_dev_create(struct net *net, const struct halo_blk_create *cr,
@@ -183,11 +199,16 @@ void halo_blk_repl_unregister(struct halo_blk_dev *dev, struct request *rq);
 void halo_blk_repl_local_done(struct halo_blk_dev *dev);
 int halo_blk_ack_queue(struct halo_blk_dev *dev, enum halo_p_type type,
 		       const void *payload, u32 len, bool batch);
+void halo_blk_ctl_queue(struct halo_blk_dev *dev, enum halo_p_type type,
+			const void *payload, u32 len);
 void halo_blk_ack_idle(struct halo_blk_dev *dev, struct socket *sock);
 void halo_blk_ack_flush(struct halo_blk_dev *dev, bool nonblock);
 void halo_blk_ack_work(struct work_struct *work);
 u64 halo_blk_rq_id(struct halo_blk_dev *dev, struct request *rq);
 struct request *halo_blk_id_to_rq(struct halo_blk_dev *dev, u64 id);
+bool halo_blk_rq_awaits(struct request *rq, u64 id);
+bool halo_blk_rq_answered(struct request *rq, u64 id);
+bool halo_blk_rq_unanswered(struct request *rq);
 int halo_blk_repl_ack(struct halo_blk_dev *dev, const struct halo_p_ack *a);
 void halo_blk_tl_work(struct work_struct *work);
 void halo_blk_tl_kick(struct halo_blk_dev *dev);
@@ -256,7 +277,7 @@ bool halo_blk_noq_update(struct halo_blk_dev *dev);
 void halo_blk_noq_release(struct halo_blk_dev *dev);
 
 /* verify.c */
-void halo_blk_digest(u8 alg, struct page *page, u8 *out);
+void halo_blk_bio_digest(u8 alg, struct bio *bio, u32 i, u8 *out);
 void halo_blk_csum_compare(struct halo_blk_dev *dev, const struct halo_p_ov_req *r,
 			   struct halo_p_ov_reply *rep, const char *what);
 int halo_blk_ov_start(struct halo_blk_dev *dev, u8 alg,

@@ -24,6 +24,11 @@
  * The peer's side: READ_REQs are read from the local disk and answered
  * by prs_work, never by the receiver, which must not wait for send_lock
  * (repl.c). A peer keeps at most its queue depth of them in flight.
+ *
+ * Locks: io_err_lock (interrupts off) the last error's facts; dev->lock
+ * its text and the disk state (io_err_work, which queues the STATE frame
+ * and never sends); pr_lock (interrupts off) pr_list; prs_lock prs_list;
+ * send_lock in pr_work and prs_work, holding nothing else.
  */
 
 #include "conn.h"
@@ -51,7 +56,7 @@ void halo_blk_io_error(struct halo_blk_dev *dev, bool write, sector_t sector,
 	spin_unlock_irqrestore(&dev->io_err_lock, flags);
 	if (READ_ONCE(dev->on_io_error) == HALO_BLK_ON_IO_ERROR_DETACH)
 		WRITE_ONCE(dev->detached, true);
-	queue_work(dev->ack_wq, &dev->io_err_work);
+	queue_work(dev->io_wq, &dev->io_err_work);
 }
 
 void halo_blk_io_err_work(struct work_struct *work)
@@ -94,12 +99,8 @@ void halo_blk_io_err_work(struct work_struct *work)
 		/* a resync or verify cannot go on without the disk: start over */
 		if (conn->state == HALO_BLK_CONN_STATE_SYNC_SOURCE ||
 		    conn->state == HALO_BLK_CONN_STATE_SYNC_TARGET ||
-		    READ_ONCE(conn->ov_state) == HALO_BLK_VERIFY_STATE_RUNNING) {
-			mutex_lock(&conn->send_lock);
-			if (conn->send_sock)
-				kernel_sock_shutdown(conn->send_sock, SHUT_RDWR);
-			mutex_unlock(&conn->send_lock);
-		}
+		    READ_ONCE(conn->ov_state) == HALO_BLK_VERIFY_STATE_RUNNING)
+			halo_blk_conn_kill(dev);
 		halo_blk_nl_notify(dev);
 	}
 	mutex_unlock(&dev->lock);
@@ -116,7 +117,7 @@ void halo_blk_peer_read(struct halo_blk_dev *dev, struct request *rq)
 	spin_lock_irqsave(&dev->pr_lock, flags);
 	list_add_tail(&req->entry, &dev->pr_list);
 	spin_unlock_irqrestore(&dev->pr_lock, flags);
-	queue_work(dev->ack_wq, &dev->pr_work);
+	queue_work(dev->io_wq, &dev->pr_work);
 }
 
 static void halo_blk_pr_send(struct halo_blk_dev *dev, struct request *rq)
@@ -137,8 +138,8 @@ static void halo_blk_pr_send(struct halo_blk_dev *dev, struct request *rq)
 	if (conn->send_sock &&
 	    READ_ONCE(conn->peer.disk_state) == HALO_BLK_DISK_STATE_UPTODATE) {
 		r.id = halo_blk_rq_id(dev, rq);
-		req->peer_id = r.id;
 		set_bit(HALO_BLK_REQ_PEER_READ, &req->flags);
+		atomic64_set(&req->ack_key, r.id);
 		asked = true;
 		halo_blk_ack_flush(dev, false);
 		halo_p_hdr_encode(frame, HALO_P_READ_REQ, HALO_P_READ_REQ_LEN);
@@ -151,7 +152,7 @@ static void halo_blk_pr_send(struct halo_blk_dev *dev, struct request *rq)
 	if (!ret)
 		return;
 	/* not sent: the request fails, unless halo_blk_pr_down() failed it */
-	if (asked && !test_and_clear_bit(HALO_BLK_REQ_PEER_READ, &req->flags))
+	if (asked && !halo_blk_rq_unanswered(rq))
 		return;
 	req->status = BLK_STS_IOERR;
 	halo_blk_req_put(rq);
@@ -215,7 +216,8 @@ int halo_blk_pr_reply(struct halo_blk_dev *dev, struct socket *sock,
 		return -EPROTO;
 	req = blk_mq_rq_to_pdu(rq);
 	/* a read failed here after it was sent: nobody waits any more */
-	if (req->peer_id != r->id || !test_bit(HALO_BLK_REQ_PEER_READ, &req->flags))
+	if (!test_bit(HALO_BLK_REQ_PEER_READ, &req->flags) ||
+	    !halo_blk_rq_awaits(rq, r->id))
 		return halo_blk_recv_drop(sock, r->size);
 	if (!r->error && r->size != blk_rq_bytes(rq))
 		return -EPROTO;
@@ -229,7 +231,7 @@ int halo_blk_pr_reply(struct halo_blk_dev *dev, struct socket *sock,
 				return ret < 0 ? ret : -ECONNRESET;
 		}
 	}
-	if (test_and_clear_bit(HALO_BLK_REQ_PEER_READ, &req->flags)) {
+	if (halo_blk_rq_answered(rq, r->id)) {
 		if (r->error) {
 			pr_warn_ratelimited("%s: node %u could not read sector %llu for this Diskless node: %d\n",
 					    dev->name, conn->peer_id, blk_rq_pos(rq),
@@ -245,7 +247,8 @@ static bool halo_blk_pr_fail(struct request *rq, void *data)
 {
 	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
 
-	if (test_and_clear_bit(HALO_BLK_REQ_PEER_READ, &req->flags)) {
+	if (test_bit(HALO_BLK_REQ_PEER_READ, &req->flags) &&
+	    halo_blk_rq_unanswered(rq)) {
 		req->status = BLK_STS_IOERR;
 		halo_blk_req_put(rq);
 	}
@@ -294,7 +297,7 @@ int halo_blk_prs_queue(struct halo_blk_dev *dev, const struct halo_p_read_req *r
 	conn->prs_count++;
 	list_add_tail(&p->entry, &conn->prs_list);
 	spin_unlock(&conn->prs_lock);
-	queue_work(dev->ack_wq, &conn->prs_work);
+	queue_work(dev->io_wq, &conn->prs_work);
 	return 0;
 }
 

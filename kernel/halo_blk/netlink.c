@@ -84,7 +84,9 @@ atomic_t halo_extack_next;
 		.reject_message = "allow-two-primaries is for dev-connect" }, \
 	[HALO_BLK_A_DEV_DISCARD_MY_DATA] = {				\
 		.type = NLA_REJECT,					\
-		.reject_message = "discard-my-data is for dev-connect" }
+		.reject_message = "discard-my-data is for dev-connect" }, \
+	[HALO_BLK_A_DEV_PORT] = { .type = NLA_REJECT,			\
+				  .reject_message = "port is for dev-connect" }
 
 #define HALO_BLK_OPT_REJECT(name) \
 	{ .type = NLA_REJECT, .reject_message = name " is for dev-connect and dev-set" }
@@ -118,19 +120,22 @@ atomic_t halo_extack_next;
 #define HALO_BLK_NOT_CREATE						\
 	[HALO_BLK_A_DEV_MINOR] = HALO_BLK_READ_ONLY("minor"),		\
 	[HALO_BLK_A_DEV_DISK] = HALO_BLK_READ_ONLY("disk"),		\
-	[HALO_BLK_A_DEV_META_DISK] = HALO_BLK_READ_ONLY("meta-disk")
+	[HALO_BLK_A_DEV_META_DISK] = HALO_BLK_READ_ONLY("meta-disk"),	\
+	[HALO_BLK_A_DEV_NO_FORMAT] = { .type = NLA_REJECT,		\
+				       .reject_message = "no-format is for dev-create" }
 
 #define HALO_BLK_NOT_PRIMARY						\
 	[HALO_BLK_A_DEV_FORCE] = { .type = NLA_REJECT,			\
-				   .reject_message = "force is for dev-primary" }
+				   .reject_message = "force is for dev-primary and dev-create" }
 
 static const struct nla_policy halo_blk_create_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	HALO_BLK_DEV_READ_ONLY,
 	HALO_BLK_NOT_SET,
 	HALO_BLK_NOT_VERIFY,
 	HALO_BLK_NOT_CONNECT,
-	HALO_BLK_NOT_PRIMARY,
 	[HALO_BLK_A_DEV_NAME] = HALO_BLK_NAME_POLICY,
+	[HALO_BLK_A_DEV_FORCE] = { .type = NLA_FLAG },
+	[HALO_BLK_A_DEV_NO_FORMAT] = { .type = NLA_FLAG },
 	[HALO_BLK_A_DEV_MINOR] = NLA_POLICY_MAX(NLA_U32, HALO_BLK_MAX_MINOR),
 	[HALO_BLK_A_DEV_DISK] = { .type = NLA_NUL_STRING, .len = HALO_BLK_PATH_MAX - 1 },
 	[HALO_BLK_A_DEV_META_DISK] = { .type = NLA_NUL_STRING, .len = HALO_BLK_PATH_MAX - 1 },
@@ -156,6 +161,12 @@ static const struct nla_policy halo_blk_primary_policy[HALO_BLK_A_DEV_MAX + 1] =
 	[HALO_BLK_A_DEV_FORCE] = { .type = NLA_FLAG },
 };
 
+/* a TCP port: past NLA_POLICY_RANGE's s16 bounds */
+static struct netlink_range_validation halo_blk_port_range = {
+	.min = 1,
+	.max = 65535,
+};
+
 static const struct nla_policy halo_blk_connect_policy[HALO_BLK_A_DEV_MAX + 1] = {
 	HALO_BLK_DEV_READ_ONLY,
 	HALO_BLK_NOT_SET,
@@ -164,6 +175,7 @@ static const struct nla_policy halo_blk_connect_policy[HALO_BLK_A_DEV_MAX + 1] =
 	HALO_BLK_NOT_PRIMARY,
 	[HALO_BLK_A_DEV_NAME] = HALO_BLK_NAME_POLICY,
 	[HALO_BLK_A_DEV_PEER] = NLA_POLICY_MIN(NLA_U32, 1),
+	[HALO_BLK_A_DEV_PORT] = NLA_POLICY_FULL_RANGE(NLA_U32, &halo_blk_port_range),
 	[HALO_BLK_A_DEV_PROTOCOL] = NLA_POLICY_RANGE(NLA_U32, HALO_BLK_PROTOCOL_A,
 						     HALO_BLK_PROTOCOL_C),
 	[HALO_BLK_A_DEV_ALLOW_TWO_PRIMARIES] = { .type = NLA_FLAG },
@@ -278,6 +290,7 @@ static int halo_blk_nl_put_dev(struct sk_buff *skb, struct halo_blk_dev *dev)
 	      nla_put_u32(skb, HALO_BLK_A_DEV_OPEN_COUNT, dev->open_count) ||
 	      (conn->peer_id &&
 	       (nla_put_u32(skb, HALO_BLK_A_DEV_PEER, conn->peer_id) ||
+		nla_put_u32(skb, HALO_BLK_A_DEV_PORT, conn->port) ||
 		nla_put_u32(skb, HALO_BLK_A_DEV_PROTOCOL, conn->protocol) ||
 		nla_put_u64_64bit(skb, HALO_BLK_A_DEV_RESYNC_MAX_RATE,
 				  conn->rs_max_rate, HALO_BLK_A_DEV_PAD) ||
@@ -386,6 +399,12 @@ static int halo_blk_nl_create_doit(struct sk_buff *skb, struct genl_info *info)
 	struct halo_blk_create cr = {};
 	int ret;
 
+	/* it writes to a block device: as much as opening one for writing */
+	if (!netlink_capable(skb, CAP_SYS_ADMIN)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "dev create needs CAP_SYS_ADMIN: it writes metadata to the disk");
+		return -EPERM;
+	}
 	if (GENL_REQ_ATTR_CHECK(info, HALO_BLK_A_DEV_NAME) ||
 	    GENL_REQ_ATTR_CHECK(info, HALO_BLK_A_DEV_MINOR) ||
 	    GENL_REQ_ATTR_CHECK(info, HALO_BLK_A_DEV_DISK))
@@ -402,6 +421,12 @@ static int halo_blk_nl_create_doit(struct sk_buff *skb, struct genl_info *info)
 		cr.meta = nla_data(attrs[HALO_BLK_A_DEV_META_DISK]);
 	if (!cr.disk[0] || (cr.meta && !cr.meta[0])) {
 		NL_SET_ERR_MSG(info->extack, "empty device path");
+		return -EINVAL;
+	}
+	cr.force = nla_get_flag(attrs[HALO_BLK_A_DEV_FORCE]);
+	cr.no_format = nla_get_flag(attrs[HALO_BLK_A_DEV_NO_FORMAT]);
+	if (cr.force && cr.no_format) {
+		NL_SET_ERR_MSG(info->extack, "force and no-format contradict each other");
 		return -EINVAL;
 	}
 	mutex_lock(&halo_blk_lock);
@@ -511,6 +536,7 @@ static int halo_blk_nl_connect_doit(struct sk_buff *skb, struct genl_info *info)
 	if (GENL_REQ_ATTR_CHECK(info, HALO_BLK_A_DEV_PEER))
 		return -EINVAL;
 	o.peer_id = nla_get_u32(a[HALO_BLK_A_DEV_PEER]);
+	o.port = a[HALO_BLK_A_DEV_PORT] ? nla_get_u32(a[HALO_BLK_A_DEV_PORT]) : HALO_BLK_PORT;
 	if (a[HALO_BLK_A_DEV_PROTOCOL])
 		o.protocol = nla_get_u32(a[HALO_BLK_A_DEV_PROTOCOL]);
 	o.two_primaries = nla_get_flag(a[HALO_BLK_A_DEV_ALLOW_TWO_PRIMARIES]);

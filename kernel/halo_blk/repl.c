@@ -13,9 +13,10 @@
  * them in that order, one at a time, so a write that depends on another
  * having completed lands after it there too.
  *
- * A frame's id is the connection's generation and the request's tag: an
- * ack names the request it completes, and an ack from an earlier
- * connection names none. When the connection goes, the requests still
+ * A frame's id is the request's tag and a cookie, the tag's uses so far
+ * (nbd's): an ack names the request it completes, and a late or repeated
+ * one names none, even once the tag serves another request. When the
+ * connection goes, the requests still
  * waiting for the peer complete with their local result (their data is on
  * the local disk; what the peer lacks is for the resync to send).
  *
@@ -26,7 +27,20 @@
  * before its own frame) or by ack_work. With two primaries both sides send
  * data both ways; a receiver blocked on its own send_lock, held by a
  * sender blocked on a full socket, would wait for the other side's
- * receiver, blocked the same way.
+ * receiver, blocked the same way. STATE frames take the same way
+ * (halo_blk_ctl_queue()): they are sent by code that holds the device's
+ * lock, which the receiver takes, or by the receiver itself. Like the
+ * receiver's own, they wait behind an ack held for a crossing write (two
+ * primaries): a role or disk state a moment late changes nothing there.
+ *
+ * Locks (besides the device's, which no holder of these takes):
+ *   send_lock  a mutex: the socket's writers, send_sock, sent_seq, the
+ *              transfer log's head; its holder sends, and holds no other
+ *              lock the receiver takes (the device's lock never)
+ *   fifo_lock  a spinlock: ack_fifo's writers and ctl_lost; only
+ *              send_lock's holder takes from the fifo
+ *   ilock      a spinlock, interrupts off: conn.writes, applying, hold
+ *   tl_lock    a spinlock: the transfer log's indices and bytes
  *
  * Overlapping writes. Each node's writes are registered (conn.writes)
  * before they reach its disk, in the order they are sent, and only once
@@ -164,9 +178,21 @@ void halo_blk_ack_work(struct work_struct *work)
 {
 	struct halo_blk_conn *conn = container_of(work, struct halo_blk_conn,
 						  ack_work);
+	struct halo_blk_dev *dev = container_of(conn, struct halo_blk_dev, conn);
+	bool lost;
 
 	mutex_lock(&conn->send_lock);
-	halo_blk_ack_flush(container_of(conn, struct halo_blk_dev, conn), false);
+	spin_lock(&conn->fifo_lock);
+	lost = conn->ctl_lost;
+	conn->ctl_lost = false;
+	spin_unlock(&conn->fifo_lock);
+	if (lost && conn->send_sock) {
+		/* a control frame did not fit: the peer has stopped reading */
+		pr_warn("%s: node %u does not read its socket: disconnecting\n",
+			dev->name, conn->peer_id);
+		kernel_sock_shutdown(conn->send_sock, SHUT_RDWR);
+	}
+	halo_blk_ack_flush(dev, false);
 	mutex_unlock(&conn->send_lock);
 }
 
@@ -206,8 +232,6 @@ int halo_blk_ack_queue(struct halo_blk_dev *dev, enum halo_p_type type,
 
 	if (WARN_ON_ONCE(len > HALO_P_SMALL_MAX))
 		return -EINVAL;
-	if (kfifo_avail(&conn->ack_fifo) < HALO_P_HDR_LEN + len)
-		return -ENOBUFS;
 	halo_p_hdr_encode(frame, type, len);
 	if (len)
 		memcpy(frame + HALO_P_HDR_LEN, payload, len);
@@ -215,11 +239,49 @@ int halo_blk_ack_queue(struct halo_blk_dev *dev, enum halo_p_type type,
 	 * One kfifo_in() per frame: a sender empties the fifo before its own
 	 * frame, and must not find half of one there.
 	 */
+	spin_lock(&conn->fifo_lock);
+	if (kfifo_avail(&conn->ack_fifo) < HALO_P_HDR_LEN + len) {
+		spin_unlock(&conn->fifo_lock);
+		return -ENOBUFS;
+	}
 	kfifo_in(&conn->ack_fifo, frame, HALO_P_HDR_LEN + len);
+	spin_unlock(&conn->fifo_lock);
 	if (!batch ||
 	    kfifo_len(&conn->ack_fifo) >= HALO_BLK_ACK_BATCH * (HALO_P_HDR_LEN + len))
 		halo_blk_ack_kick(dev);
 	return 0;
+}
+
+/*
+ * A control frame for the peer, from any process context, whatever locks
+ * are held: queued behind the receiver's frames and sent by ack_work, in
+ * the order queued, before any frame a sender sends afterwards (unless an
+ * ack before it is held: see the top). Dropped when not connected (the
+ * next HELLO says what it said); a fifo that cannot take it ends the
+ * connection (ack_work).
+ */
+void halo_blk_ctl_queue(struct halo_blk_dev *dev, enum halo_p_type type,
+			const void *payload, u32 len)
+{
+	struct halo_blk_conn *conn = &dev->conn;
+	u8 frame[HALO_P_HDR_LEN + HALO_P_SMALL_MAX];
+
+	if (WARN_ON_ONCE(len > HALO_P_SMALL_MAX))
+		return;
+	halo_p_hdr_encode(frame, type, len);
+	if (len)
+		memcpy(frame + HALO_P_HDR_LEN, payload, len);
+	spin_lock(&conn->fifo_lock);
+	if (!READ_ONCE(conn->send_sock)) {
+		spin_unlock(&conn->fifo_lock);
+		return;
+	}
+	if (kfifo_avail(&conn->ack_fifo) >= HALO_P_HDR_LEN + len)
+		kfifo_in(&conn->ack_fifo, frame, HALO_P_HDR_LEN + len);
+	else
+		conn->ctl_lost = true;
+	spin_unlock(&conn->fifo_lock);
+	queue_work(dev->ack_wq, &conn->ack_work);
 }
 
 /* The receiver is about to read: a batch of acks goes if nothing waits. */
@@ -620,12 +682,16 @@ static int halo_blk_send_rq_data(struct socket *sock, struct request *rq)
 	return 0;
 }
 
+/* The peer's part of a write is over, if it was not already. */
 static void halo_blk_peer_done(struct request *rq)
 {
 	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
 
-	if (test_and_clear_bit(HALO_BLK_REQ_PEER, &req->flags))
-		halo_blk_req_put(rq);
+	if (!test_bit(HALO_BLK_REQ_PEER, &req->flags) ||
+	    !halo_blk_rq_unanswered(rq))
+		return;
+	clear_bit(HALO_BLK_REQ_PEER, &req->flags);
+	halo_blk_req_put(rq);
 }
 
 /*
@@ -694,9 +760,9 @@ void halo_blk_repl_write(struct halo_blk_dev *dev, struct request *rq)
 	d.id = halo_blk_rq_id(dev, rq);
 	wait = conn->protocol != HALO_P_PROTO_A;
 	if (wait) {
-		req->peer_id = d.id;
 		atomic_inc(&req->pending);
 		set_bit(HALO_BLK_REQ_PEER, &req->flags);
+		atomic64_set(&req->ack_key, d.id);
 	}
 	set_bit(HALO_BLK_REQ_SENT, &req->flags);
 	if (tl)
@@ -725,7 +791,7 @@ void halo_blk_repl_write(struct halo_blk_dev *dev, struct request *rq)
 		if (conn->tl_head - conn->tl_barrier >= HALO_BLK_TL_BATCH)
 			halo_blk_tl_barrier(dev);
 		else
-			queue_delayed_work(dev->ack_wq, &conn->tl_work, HALO_BLK_TL_IDLE);
+			queue_delayed_work(dev->io_wq, &conn->tl_work, HALO_BLK_TL_IDLE);
 	}
 	mutex_unlock(&conn->send_lock);
 	if (ret)
@@ -734,24 +800,58 @@ void halo_blk_repl_write(struct halo_blk_dev *dev, struct request *rq)
 		halo_blk_peer_done(rq);
 }
 
-/* The frame id of @rq on this connection; under send_lock (conn.gen). */
+/*
+ * A new frame id for @rq: its next cookie and its tag. Set it in ack_key
+ * before the frame goes if an answer is awaited. Under send_lock.
+ */
 u64 halo_blk_rq_id(struct halo_blk_dev *dev, struct request *rq)
 {
+	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
+
 	lockdep_assert_held(&dev->conn.send_lock);
-	return (u64)dev->conn.gen << 32 | rq->tag;
+	req->cookie = req->cookie + 1 ?: 1;	/* never 0: an id is never 0 */
+	return (u64)req->cookie << 32 | rq->tag;
 }
 
 /*
- * The request a frame id of this connection names (the connection's
- * generation and a tag), or NULL if it names none.
+ * The request whose tag a frame id names, or NULL if none could be: the
+ * caller checks that it awaits exactly that id (halo_blk_rq_answered()).
  */
 struct request *halo_blk_id_to_rq(struct halo_blk_dev *dev, u64 id)
 {
 	u32 tag = lower_32_bits(id);
 
-	if (upper_32_bits(id) != dev->conn.gen || tag >= dev->tag_set.queue_depth)
+	if (!upper_32_bits(id) || tag >= dev->tag_set.queue_depth)
 		return NULL;
 	return blk_mq_tag_to_rq(dev->tag_set.tags[0], tag);
+}
+
+/* @rq awaits the answer @id now (it may stop any time: see below). */
+bool halo_blk_rq_awaits(struct request *rq, u64 id)
+{
+	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
+
+	return blk_mq_request_started(rq) && atomic64_read(&req->ack_key) == id;
+}
+
+/*
+ * @rq awaited the answer @id, and no longer does: true for one caller
+ * only, against a late or repeated answer and the connection's end.
+ */
+bool halo_blk_rq_answered(struct request *rq, u64 id)
+{
+	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
+
+	return blk_mq_request_started(rq) &&
+	       atomic64_cmpxchg(&req->ack_key, id, 0) == id;
+}
+
+/* @rq awaited an answer, and no longer does: the connection went. */
+bool halo_blk_rq_unanswered(struct request *rq)
+{
+	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);
+
+	return atomic64_xchg(&req->ack_key, 0) != 0;
 }
 
 /* An ack from the peer: complete the request it names, if it still waits. */
@@ -763,14 +863,17 @@ int halo_blk_repl_ack(struct halo_blk_dev *dev, const struct halo_p_ack *a)
 	if (!rq)
 		return -EPROTO;
 	req = blk_mq_rq_to_pdu(rq);
-	if (req->peer_id != a->id || !test_bit(HALO_BLK_REQ_PEER, &req->flags))
-		return 0;	/* a late ack of a request completed meanwhile */
+	/* a late ack of a request completed meanwhile: ignored */
+	if (!test_bit(HALO_BLK_REQ_PEER, &req->flags) ||
+	    !halo_blk_rq_answered(rq, a->id))
+		return 0;
 	if (a->error)
 		/* the local disk has it: the peer's lacks it (resync) */
 		halo_blk_write_alone(dev, rq);
 	else
 		set_bit(HALO_BLK_REQ_PEER_OK, &req->flags);
-	halo_blk_peer_done(rq);
+	clear_bit(HALO_BLK_REQ_PEER, &req->flags);
+	halo_blk_req_put(rq);
 	return 0;
 }
 
@@ -800,8 +903,12 @@ void halo_blk_repl_up(struct halo_blk_dev *dev, struct socket *sock)
 
 	mutex_lock(&conn->send_lock);
 	WRITE_ONCE(conn->gen, conn->gen + 1);
-	WRITE_ONCE(conn->send_sock, sock);
+	/* what an earlier connection left is not for this one */
+	spin_lock(&conn->fifo_lock);
 	kfifo_reset(&conn->ack_fifo);
+	conn->ctl_lost = false;
+	WRITE_ONCE(conn->send_sock, sock);
+	spin_unlock(&conn->fifo_lock);
 	spin_lock(&conn->tl_lock);
 	conn->tl_head = 0;
 	conn->tl_tail = 0;
@@ -829,7 +936,9 @@ void halo_blk_repl_down(struct halo_blk_dev *dev)
 	u64 tail, head;
 
 	mutex_lock(&conn->send_lock);
+	spin_lock(&conn->fifo_lock);
 	WRITE_ONCE(conn->send_sock, NULL);
+	spin_unlock(&conn->fifo_lock);
 	mutex_unlock(&conn->send_lock);
 	/* a demotion waiting for the transfer log goes on (the log below) */
 	wake_up_all(&conn->tl_wait);
@@ -856,13 +965,17 @@ void halo_blk_repl_down(struct halo_blk_dev *dev)
 	halo_blk_pr_down(dev);
 }
 
-/* Send a frame (not the receiver's), under send_lock. */
+/*
+ * Send a frame, under send_lock: not from the receiver, not with the
+ * device's lock held (halo_blk_ctl_queue() is for them).
+ */
 int halo_blk_repl_send(struct halo_blk_dev *dev, enum halo_p_type type,
 		       const void *payload, u32 len)
 {
 	u8 hdr[HALO_P_HDR_LEN];
 	int ret = -ENOTCONN;
 
+	lockdep_assert_not_held(&dev->lock);
 	halo_p_hdr_encode(hdr, type, len);
 	mutex_lock(&dev->conn.send_lock);
 	halo_blk_ack_flush(dev, false);
@@ -875,7 +988,10 @@ int halo_blk_repl_send(struct halo_blk_dev *dev, enum halo_p_type type,
 	return ret;
 }
 
-/* Tell the peer this side's role and disk state; the device's lock held. */
+/*
+ * Tell the peer this side's role and disk state; the device's lock held.
+ * Queued: it goes before any write sent after the lock is dropped.
+ */
 void halo_blk_repl_state(struct halo_blk_dev *dev)
 {
 	struct halo_p_state st = {
@@ -886,7 +1002,7 @@ void halo_blk_repl_state(struct halo_blk_dev *dev)
 
 	lockdep_assert_held(&dev->lock);
 	halo_p_state_encode(&st, buf);
-	halo_blk_repl_send(dev, HALO_P_STATE, buf, sizeof(buf));
+	halo_blk_ctl_queue(dev, HALO_P_STATE, buf, sizeof(buf));
 }
 
 static int halo_blk_ack(struct halo_blk_dev *dev, enum halo_p_type type,

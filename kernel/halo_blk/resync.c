@@ -35,6 +35,13 @@
  *
  * The source paces chunks to the rates dev-connect set (see "The rate").
  *
+ * Locks: dev->lock guards the state, rs_total, rs_done and the superblock
+ * (the receiver takes it at BITMAP_DONE, RS_START and SYNC_DONE, for the
+ * metadata); bm_lock (interrupts off) the bitmap's bits and rs_win;
+ * send_lock is taken holding neither (halo_blk_rs_send()); a frame sent
+ * with dev->lock held is queued (halo_blk_ctl_queue()); RS_START, due when
+ * the receiver has the target's bitmap, is the resync thread's first.
+ *
  * With csums-alg (DRBD's name), a chunk of at most HALO_P_OV_MAX_BLOCKS
  * blocks goes as RS_CSUM first: the source's checksum of each block, read
  * behind the gate as its data would be. The target compares them with its
@@ -204,21 +211,25 @@ int halo_blk_thread_park(void)
 
 /* -- the source ------------------------------------------------------- */
 
-/* Read @n blocks from @blk into a new bio's pages. */
+/*
+ * Read @n blocks from @blk into a new bio's pages, in order, of any page
+ * size (layout.h: halo_blk_bio_block() finds block i).
+ */
 struct bio *halo_blk_rs_read(struct halo_blk_dev *dev, u64 blk, u32 n)
 {
+	u32 bytes = n << HALO_MD_BLOCK_SHIFT;
+	u32 pages = halo_layout_pages(bytes, PAGE_SHIFT), i;
 	struct bio *bio;
 	struct page *page;
-	u32 i;
 	int ret;
 
-	bio = bio_alloc(dev->disk.bdev, n, REQ_OP_READ, GFP_NOIO);
+	bio = bio_alloc(dev->disk.bdev, pages, REQ_OP_READ, GFP_NOIO);
 	bio->bi_iter.bi_sector = blk << (HALO_MD_BLOCK_SHIFT - SECTOR_SHIFT);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < pages; i++) {
 		page = alloc_page(GFP_NOIO);
 		if (!page)
 			goto err;
-		__bio_add_page(bio, page, PAGE_SIZE, 0);
+		__bio_add_page(bio, page, halo_layout_page_len(bytes, PAGE_SHIFT, i), 0);
 	}
 	ret = submit_bio_wait(bio);
 	if (ret) {
@@ -232,19 +243,20 @@ err:
 	return NULL;
 }
 
-/* Send a chunk read into @bio as RS_DATA; under send_lock. */
-static int halo_blk_rs_send(struct halo_blk_dev *dev, u64 blk, struct bio *bio)
+/* Send a chunk of @n blocks read into @bio as RS_DATA, under send_lock. */
+static int halo_blk_rs_send(struct halo_blk_dev *dev, u64 blk, u32 n, struct bio *bio)
 {
 	struct halo_blk_conn *conn = &dev->conn;
 	u8 hdr[HALO_P_HDR_LEN + HALO_P_DATA_HDR];
 	struct halo_p_data d = {
 		.id = blk,
 		.sector = blk << (HALO_MD_BLOCK_SHIFT - SECTOR_SHIFT),
-		.size = bio->bi_vcnt * PAGE_SIZE,
+		.size = n << HALO_MD_BLOCK_SHIFT,
 	};
 	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
 	int ret = -ENOTCONN;
 
+	lockdep_assert_not_held(&dev->lock);
 	halo_p_hdr_encode(hdr, HALO_P_RS_DATA, HALO_P_DATA_HDR + d.size);
 	halo_p_data_encode(&d, hdr + HALO_P_HDR_LEN);
 	mutex_lock(&conn->send_lock);
@@ -272,6 +284,7 @@ static struct halo_blk_rs_chunk *halo_blk_rs_slot(struct halo_blk_conn *conn,
 {
 	int i;
 
+	lockdep_assert_held(&container_of(conn, struct halo_blk_dev, conn)->bm_lock);
 	for (i = 0; i < HALO_BLK_RS_WINDOW; i++) {
 		if (!conn->rs_win[i].n) {
 			conn->rs_win[i] = (struct halo_blk_rs_chunk){
@@ -391,13 +404,12 @@ static int halo_blk_rs_chunk(struct halo_blk_dev *dev, u64 blk, u32 n, u8 alg,
 	atomic_inc(&conn->rs_inflight);
 	if (alg) {
 		for (i = 0; i < n; i++)
-			halo_blk_digest(alg, bio->bi_io_vec[i].bv_page,
-					buf + HALO_P_OV_REQ_HDR + i * dlen);
+			halo_blk_bio_digest(alg, bio, i, buf + HALO_P_OV_REQ_HDR + i * dlen);
 		halo_p_ov_req_encode(&r, buf);
 		ret = halo_blk_repl_send(dev, HALO_P_RS_CSUM, buf,
 					 HALO_P_OV_REQ_HDR + n * dlen);
 	} else {
-		ret = halo_blk_rs_send(dev, blk, bio);
+		ret = halo_blk_rs_send(dev, blk, n, bio);
 		if (!ret)
 			WRITE_ONCE(conn->rs_sent,
 				   conn->rs_sent + ((u64)n << HALO_MD_BLOCK_SHIFT));
@@ -448,7 +460,7 @@ static bool halo_blk_rs_csum_data(struct halo_blk_dev *dev)
 		if (!halo_blk_rs_live(dev) || !halo_blk_gate_close(conn))
 			return false;
 		bio = halo_blk_rs_read(dev, blk + i, j - i);
-		ret = bio ? halo_blk_rs_send(dev, blk + i, bio) : -EIO;
+		ret = bio ? halo_blk_rs_send(dev, blk + i, j - i, bio) : -EIO;
 		halo_blk_gate_open(conn);
 		if (bio)
 			halo_blk_free_bio_pages(bio);
@@ -473,6 +485,16 @@ static int halo_blk_rs_thread(void *arg)
 	u32 n;
 	int ret;
 
+	/*
+	 * RS_START first, from here: ahead of every chunk on the socket (a
+	 * frame queued by the receiver could wait behind a held ack, and a
+	 * chunk overtake it), and never sent by the receiver itself
+	 */
+	if (halo_blk_repl_send(dev, HALO_P_RS_START, conn->rs_start_frame,
+			       sizeof(conn->rs_start_frame))) {
+		WRITE_ONCE(conn->rs_failed, true);
+		return halo_blk_thread_park();
+	}
 	buf = kmalloc(HALO_P_OV_REQ_MAX, GFP_KERNEL);
 	if (!buf) {
 		WRITE_ONCE(conn->rs_failed, true);
@@ -799,7 +821,6 @@ int halo_blk_rs_bitmap(struct halo_blk_dev *dev, const u8 *payload, u32 len)
 int halo_blk_rs_bitmap_done(struct halo_blk_dev *dev, u64 frames)
 {
 	struct halo_blk_conn *conn = &dev->conn;
-	u8 buf[HALO_P_RS_START_LEN];
 	struct halo_p_rs_start rs;
 	struct halo_md_sb sb;
 	struct task_struct *t;
@@ -831,10 +852,8 @@ int halo_blk_rs_bitmap_done(struct halo_blk_dev *dev, u64 frames)
 	conn->rs_start = jiffies;
 	halo_blk_nl_notify(dev);
 	mutex_unlock(&dev->lock);
-	halo_p_rs_start_encode(&rs, buf);
-	ret = halo_blk_repl_send(dev, HALO_P_RS_START, buf, sizeof(buf));
-	if (ret)
-		return ret;
+	/* the resync thread sends it, first */
+	halo_p_rs_start_encode(&rs, conn->rs_start_frame);
 	pr_info("%s: resync to node %u: %llu KiB\n", dev->name, conn->peer_id,
 		rs.blocks << (HALO_MD_BLOCK_SHIFT - 10));
 	t = kthread_run(halo_blk_rs_thread, dev, "halo_blk%u_rs", dev->minor);

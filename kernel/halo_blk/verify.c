@@ -23,6 +23,9 @@
  * ahead of the OV_REQUEST on the connection, and the peer applies frames
  * in order, so both nodes read the same writes; a write after it reaches
  * the peer after its read.
+ *
+ * Locks: ov_mutex (start and stop), then dev->lock (the state, the window,
+ * the counters); OV_REQUEST is sent holding neither.
  */
 
 #include "conn.h"
@@ -38,14 +41,18 @@
 #define HALO_BLK_OV_DRAIN	(5 * HZ)
 
 /* The checksum of the block in @page (verify, and a resync's csums-alg). */
-void halo_blk_digest(u8 alg, struct page *page, u8 *out)
+/* The digest of 4 KiB block @i of a bio from halo_blk_rs_read(). */
+void halo_blk_bio_digest(u8 alg, struct bio *bio, u32 i, u8 *out)
 {
-	void *p = kmap_local_page(page);
+	u32 page, offset;
+	void *p;
 
+	halo_layout_block(i, PAGE_SHIFT, &page, &offset);
+	p = kmap_local_page(bio->bi_io_vec[page].bv_page);
 	if (alg == HALO_BLK_VERIFY_ALG_SHA256)
-		sha256(p, HALO_MD_BLOCK, out);
+		sha256(p + offset, HALO_MD_BLOCK, out);
 	else
-		put_unaligned_be32(crc32c(~0, p, HALO_MD_BLOCK), out);
+		put_unaligned_be32(crc32c(~0, p + offset, HALO_MD_BLOCK), out);
 	kunmap_local(p);
 }
 
@@ -86,8 +93,7 @@ static int halo_blk_ov_send(struct halo_blk_dev *dev, u8 *buf, u64 blk, u32 n)
 	if (!bio)
 		return -EIO;
 	for (i = 0; i < n; i++)
-		halo_blk_digest(r.alg, bio->bi_io_vec[i].bv_page,
-				buf + HALO_P_OV_REQ_HDR + i * dlen);
+		halo_blk_bio_digest(r.alg, bio, i, buf + HALO_P_OV_REQ_HDR + i * dlen);
 	halo_blk_free_bio_pages(bio);
 	halo_p_ov_req_encode(&r, buf);
 
@@ -301,7 +307,7 @@ void halo_blk_csum_compare(struct halo_blk_dev *dev, const struct halo_p_ov_req 
 		return;
 	}
 	for (i = 0; i < r->n; i++) {
-		halo_blk_digest(r->alg, bio->bi_io_vec[i].bv_page, mine);
+		halo_blk_bio_digest(r->alg, bio, i, mine);
 		if (memcmp(mine, r->digests + i * dlen, dlen))
 			rep->mask |= BIT_ULL(i);
 	}

@@ -180,7 +180,7 @@ def halo(result):
          "printf 'bench-key-%%032d' 0 >/tmp/key && "
          "haloctl cluster create bench node-id {g} key-file /tmp/key && "
          "haloctl node add 1 name a addr %s && haloctl node add 2 name b addr %s && "
-         "haloctl dev create r0 minor 0 disk /dev/ram0 && "
+         "haloctl dev create r0 minor 0 disk /dev/ram0 force && "  # fio wrote over it
          "haloctl dev connect r0 peer {peer} protocol C" % (ADDR[1], ADDR[2]))
     wait_for("halo to connect", lambda: halo_show()["connection"] == "Connected", 60)
     size = halo_show()["size"]

@@ -104,7 +104,13 @@ step haloctl -n demo-n1 node show
 
 h "2. A replicated disk: r0 on nodes 2 and 3 (DRBD's protocol C)"
 note "their disks: two 32 MiB RAM disks, /dev/ram0 for node 2 and /dev/ram1 for node 3"
-modprobe brd rd_nr=2 rd_size=32768
+modprobe brd rd_nr=3 rd_size=32768
+note "a mistyped path costs nothing: /dev/ram2 holds a filesystem, and dev create says so"
+mkfs.ext4 -q /dev/ram2
+echo
+echo "\$ haloctl -n demo-n2 dev create r0 minor 0 disk /dev/ram2"
+haloctl -n demo-n2 dev create r0 minor 0 disk /dev/ram2 &&
+	{ echo "demo: a disk holding ext4 was formatted" >&2; exit 1; }
 step haloctl -n demo-n2 dev create r0 minor 0 disk /dev/ram0
 step haloctl -n demo-n3 dev create r0 minor 1 disk /dev/ram1
 step haloctl -n demo-n2 dev connect r0 peer 3

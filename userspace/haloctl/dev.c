@@ -8,6 +8,7 @@
 #include "nl.h"
 #include "print.h"
 
+#include <blkid/blkid.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <linux/halo_blk.h>
@@ -17,11 +18,11 @@
 static void dev_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: haloctl dev create NAME minor N disk PATH [meta-disk internal|PATH]\n"
+		"Usage: haloctl dev create NAME minor N disk PATH [meta-disk internal|PATH] [force]\n"
 		"       haloctl dev destroy NAME\n"
 		"       haloctl dev primary NAME [force]\n"
 		"       haloctl dev secondary NAME\n"
-		"       haloctl dev connect NAME peer NODE-ID [protocol A|B|C] [allow-two-primaries]\n"
+		"       haloctl dev connect NAME peer NODE-ID [port P] [protocol A|B|C] [allow-two-primaries]\n"
 		"                           [discard-my-data] [OPTION VALUE]...\n"
 		"       haloctl dev set NAME OPTION VALUE [OPTION VALUE]...\n"
 		"       haloctl dev disconnect NAME\n"
@@ -34,12 +35,17 @@ static void dev_usage(FILE *f)
 		"  /dev/haloN, N 0-%u, unique on the machine. Metadata takes the end of\n"
 		"  the backing device (internal, the default) or a device of its own.\n"
 		"  Existing halo metadata is checked and used; a device without any gets\n"
-		"  fresh metadata and starts Inconsistent. Needs a cluster instance.\n"
+		"  fresh metadata and starts Inconsistent. A disk holding a filesystem,\n"
+		"  RAID, LVM or partition signature, or anything but zeroes where the\n"
+		"  metadata goes, is refused unless force. Needs a cluster instance\n"
+		"  and CAP_SYS_ADMIN.\n"
 		"primary: only an UpToDate disk; force makes this disk's data the newest.\n"
 		"secondary: refused while /dev/haloN is held open.\n"
 		"destroy: only a secondary.\n"
-		"connect: replicate with node NODE-ID of this namespace's cluster (TCP\n"
-		"  port %u; the lower node id dials). Protocol C (the default): a write\n"
+		"connect: replicate with node NODE-ID of this namespace's cluster over TCP\n"
+		"  port P (%u by default, the same on both nodes): the lower node id\n"
+		"  dials the peer's link addresses, the other listens on its own (bound\n"
+		"  even before an address is up). Protocol C (the default): a write\n"
 		"  completes when both disks have it; B: when the peer received it; A:\n"
 		"  when it is in the send buffer. Returns at once: dev show tells the\n"
 		"  connection state, and conn-error why an attempt failed.\n"
@@ -329,6 +335,8 @@ static int print_dev(struct nl_msg *msg, bool one_line)
 			     NAME_OF(conn_names, nla_get_u32(tb[HALO_BLK_A_DEV_CONN_STATE])));
 	if (tb[HALO_BLK_A_DEV_PEER])
 		print_u64("peer", " peer:%" PRIu64, nla_get_u32(tb[HALO_BLK_A_DEV_PEER]));
+	if (tb[HALO_BLK_A_DEV_PORT])
+		print_u64("port", " port:%" PRIu64, nla_get_u32(tb[HALO_BLK_A_DEV_PORT]));
 	if (tb[HALO_BLK_A_DEV_PROTOCOL])
 		print_string("protocol", " protocol:%s",
 			     NAME_OF(protocol_names,
@@ -514,7 +522,7 @@ static const char *dev_name_arg(const char *verb, int argc, char **argv)
 /* What a request carries besides the device's name; unset fields are left out. */
 struct dev_attrs {
 	const char *disk, *meta_disk;
-	uint32_t minor, peer, protocol;
+	uint32_t minor, peer, protocol, port;
 	uint64_t max_rate, min_rate;
 	uint32_t after_sb[3];
 	bool has_minor, force, two_primaries, has_max_rate, has_min_rate;
@@ -523,12 +531,17 @@ struct dev_attrs {
 	uint32_t on_no_quorum, on_io_error, csums_alg;
 	bool has_on_no_quorum, has_on_io_error, has_csums_alg;
 	bool verify_stop;
+	bool no_format;		/* create: attach metadata, never format */
+	bool meta_disk_external;
 };
 
-/* One request naming a device (or none: a dump); @cb prints replies. */
-static int dev_request(uint8_t cmd, int flags, const char *name,
-		       const struct dev_attrs *a,
-		       int (*cb)(struct nl_msg *msg, void *arg))
+/*
+ * One request naming a device (or none: a dump); @cb prints replies. 0, or
+ * the kernel's error (printed unless it is @quiet), or 1 for any other.
+ */
+static int dev_request_quiet(uint8_t cmd, int flags, const char *name,
+			     const struct dev_attrs *a,
+			     int (*cb)(struct nl_msg *msg, void *arg), int quiet)
 {
 	static const struct dev_attrs none;
 	struct halo_nl nl;
@@ -546,6 +559,7 @@ static int dev_request(uint8_t cmd, int flags, const char *name,
 	    (a->meta_disk && nla_put_string(msg, HALO_BLK_A_DEV_META_DISK, a->meta_disk) < 0) ||
 	    (a->peer && nla_put_u32(msg, HALO_BLK_A_DEV_PEER, a->peer) < 0) ||
 	    (a->protocol && nla_put_u32(msg, HALO_BLK_A_DEV_PROTOCOL, a->protocol) < 0) ||
+	    (a->port && nla_put_u32(msg, HALO_BLK_A_DEV_PORT, a->port) < 0) ||
 	    (a->force && nla_put_flag(msg, HALO_BLK_A_DEV_FORCE) < 0) ||
 	    (a->two_primaries && nla_put_flag(msg, HALO_BLK_A_DEV_ALLOW_TWO_PRIMARIES) < 0) ||
 	    (a->has_max_rate &&
@@ -566,7 +580,8 @@ static int dev_request(uint8_t cmd, int flags, const char *name,
 	     nla_put_u32(msg, HALO_BLK_A_DEV_ON_IO_ERROR, a->on_io_error) < 0) ||
 	    (a->has_csums_alg &&
 	     nla_put_u32(msg, HALO_BLK_A_DEV_CSUMS_ALG, a->csums_alg) < 0) ||
-	    (a->verify_stop && nla_put_flag(msg, HALO_BLK_A_DEV_VERIFY_STOP) < 0)) {
+	    (a->verify_stop && nla_put_flag(msg, HALO_BLK_A_DEV_VERIFY_STOP) < 0) ||
+	    (a->no_format && nla_put_flag(msg, HALO_BLK_A_DEV_NO_FORMAT) < 0)) {
 		nlmsg_free(msg);
 		halo_nl_close(&nl);
 		errorf("out of memory");
@@ -578,25 +593,85 @@ static int dev_request(uint8_t cmd, int flags, const char *name,
 		if (!name)
 			print_open_array("devices");
 	}
-	ret = halo_nl_request(&nl, msg, name ? print_dev_msg : cb, NULL);
+	ret = halo_nl_request_quiet(&nl, msg, name ? print_dev_msg : cb, NULL, quiet);
 	if (cb && !name)
 		print_close_array();
 	halo_nl_close(&nl);
 	if (ret < 0)
-		return 1;
+		return ret;
 	if (cb)
 		print_end();
 	return 0;
+}
+
+static int dev_request(uint8_t cmd, int flags, const char *name,
+		       const struct dev_attrs *a,
+		       int (*cb)(struct nl_msg *msg, void *arg))
+{
+	return dev_request_quiet(cmd, flags, name, a, cb, 0) ? 1 : 0;
+}
+
+/*
+ * What libblkid finds on @path that fresh metadata would destroy: a
+ * filesystem, RAID member, LVM PV or partition table ("ext4", "gpt"...)
+ * in @type; 0 if nothing, 1 if something, -1 (printed) if @path cannot be
+ * probed. Not opened: 1, and why in @type (the kernel may refuse first).
+ */
+static int dev_signature(const char *path, char *type, size_t size)
+{
+	const char *val = NULL;
+	blkid_probe pr;
+	int ret;
+
+	pr = blkid_new_probe_from_filename(path);
+	if (!pr) {
+		snprintf(type, size, "(%s", strerror(errno));
+		return 1;
+	}
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
+	blkid_probe_enable_partitions(pr, 1);
+	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_MAGIC);
+	ret = blkid_do_safeprobe(pr);
+	if (ret == 0 &&
+	    blkid_probe_lookup_value(pr, "TYPE", &val, NULL) &&
+	    blkid_probe_lookup_value(pr, "PTTYPE", &val, NULL))
+		val = "a signature";
+	if (ret == -2)	/* ambiguous: more than one signature */
+		val = "more than one signature";
+	if (ret == -1) {
+		errorf("cannot probe %s for data on it", path);
+		blkid_free_probe(pr);
+		return -1;
+	}
+	if (val)
+		snprintf(type, size, "%s", val);
+	blkid_free_probe(pr);
+	return val ? 1 : 0;
 }
 
 static int dev_create(int argc, char **argv)
 {
 	const char *name = dev_name_arg("create", argc, argv);
 	struct dev_attrs a = {};
+	const char *held = NULL;
+	char type[64] = "";
+	int ret;
 
 	if (!name)
 		return 1;
 	for (argc--, argv++; argc > 0; argc -= 2, argv += 2) {
+		if (matches(argv[0], "force")) {
+			a.force = true;
+			argc++, argv--;	/* a flag: no value */
+			continue;
+		}
+		if (!matches(argv[0], "minor") && !matches(argv[0], "disk") &&
+		    !matches(argv[0], "meta-disk")) {
+			errorf("unknown dev create argument \"%s\" (use minor, disk, meta-disk, force)",
+			       argv[0]);
+			return 1;
+		}
 		if (argc < 2) {
 			errorf("\"%s\" needs a value", argv[0]);
 			return 1;
@@ -613,7 +688,7 @@ static int dev_create(int argc, char **argv)
 		} else if (matches(argv[0], "meta-disk")) {
 			a.meta_disk = argv[1];
 		} else {
-			errorf("unknown dev create argument \"%s\" (use minor, disk, meta-disk)",
+			errorf("unknown dev create argument \"%s\" (use minor, disk, meta-disk, force)",
 			       argv[0]);
 			return 1;
 		}
@@ -627,7 +702,42 @@ static int dev_create(int argc, char **argv)
 		errorf("device path too long (at most %d bytes)", HALO_BLK_PATH_MAX - 1);
 		return 1;
 	}
-	return dev_request(HALO_BLK_CMD_DEV_CREATE, 0, name, &a, NULL);
+	a.meta_disk_external = a.meta_disk && strcmp(a.meta_disk, "internal");
+	/*
+	 * A disk that holds a filesystem, RAID, LVM or a partition table is
+	 * taken only if halo metadata is on it already (the kernel looks),
+	 * never formatted without force: a mistyped path must not lose data.
+	 * The kernel refuses non-zero bytes where fresh metadata would go.
+	 */
+	if (!a.force) {
+		const char *md = a.meta_disk_external ? a.meta_disk : NULL;
+
+		held = a.disk;
+		ret = dev_signature(held, type, sizeof(type));
+		if (!ret && md) {
+			held = md;
+			ret = dev_signature(held, type, sizeof(type));
+		}
+		if (ret < 0)
+			return 1;
+		a.no_format = ret;
+	}
+	ret = dev_request_quiet(HALO_BLK_CMD_DEV_CREATE, 0, name, &a, NULL,
+				a.no_format ? -ENODATA : 0);
+	if (a.no_format && ret == -ENODATA) {
+		if (type[0] == '(') {
+			errorf("%s has no halo metadata and cannot be opened to look for other data on it: %s",
+			       held, type + 1);
+			return 1;
+		}
+		errorf("%s holds %s and no halo metadata: dev create %s ... force %s",
+		       held, type, name,
+		       held != a.disk ? "overwrites its start with halo metadata" :
+		       !a.meta_disk_external ? "overwrites its end with halo metadata" :
+		       "takes it (a sync from the peer overwrites it)");
+		return 1;
+	}
+	return ret ? 1 : 0;
 }
 
 /* dev destroy|secondary|disconnect NAME, dev primary NAME [force] */
@@ -765,6 +875,11 @@ static int dev_connect(int argc, char **argv)
 				       UINT32_MAX);
 				return 1;
 			}
+		} else if (matches(argv[0], "port")) {
+			if (!parse_u32(argv[1], 1, 65535, &a.port)) {
+				errorf("invalid port \"%s\" (1 to 65535)", argv[1]);
+				return 1;
+			}
 		} else if (matches(argv[0], "protocol")) {
 			if (!strcasecmp(argv[1], "A")) {
 				a.protocol = HALO_BLK_PROTOCOL_A;
@@ -777,7 +892,7 @@ static int dev_connect(int argc, char **argv)
 				return 1;
 			}
 		} else {
-			errorf("unknown dev connect argument \"%s\" (use peer, protocol, allow-two-primaries, discard-my-data, "
+			errorf("unknown dev connect argument \"%s\" (use peer, port, protocol, allow-two-primaries, discard-my-data, "
 			       DEV_OPTIONS ")", argv[0]);
 			return 1;
 		}

@@ -266,10 +266,12 @@ static int lb_show(void)
 	if (halo_nl_open(&nl, HALO_FAMILY_NAME, HALO_FAMILY_VERSION) < 0)
 		return 1;
 	msg = halo_nl_msg(&nl, HALO_CMD_NODE_GET, NLM_F_DUMP);
-	if (!msg || halo_nl_request_quiet(&nl, msg, collect_node, NULL, -ENOENT) < 0) {
+	ret = msg ? halo_nl_request_quiet(&nl, msg, collect_node, NULL, -ENOENT) : -ENOMEM;
+	if (ret < 0 && ret != -ENOENT) {
 		halo_nl_close(&nl);
 		return 1;
 	}
+	ret = 0;
 	halo_nl_close(&nl);
 
 	if (halo_nl_open_module(&ipvs, IPVS_GENL_NAME, IPVS_GENL_VERSION, "ip_vs") < 0)

@@ -162,9 +162,9 @@ static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 		    tb[NLMSGERR_ATTR_MSG])
 			text = nla_get_string(tb[NLMSGERR_ATTR_MSG]);
 	}
-	if (e->error == -EPERM)
-		errorf("%s (the %s family needs CAP_NET_ADMIN)",
-		       text ? text : strerror(EPERM), req->family);
+	if (e->error == -EPERM && !text)
+		errorf("%s (the %s family needs CAP_NET_ADMIN)", strerror(EPERM),
+		       req->family);
 	else if (text)
 		errorf("%s (%s)", text, strerror(-e->error));
 	else if (e->error)
@@ -215,5 +215,5 @@ int halo_nl_request_quiet(struct halo_nl *nl, struct nl_msg *msg,
 		}
 	}
 	nl_cb_put(nlcb);
-	return quiet && req.err == quiet ? 0 : req.err;
+	return req.err;
 }

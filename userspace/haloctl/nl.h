@@ -37,7 +37,7 @@ struct nl_msg *halo_nl_msg(struct halo_nl *nl, uint8_t cmd, int flags);
  */
 int halo_nl_request(struct halo_nl *nl, struct nl_msg *msg,
 		    int (*cb)(struct nl_msg *msg, void *arg), void *arg);
-/* ... where the kernel's error @quiet is no error: not printed, 0 */
+/* ... where the kernel's error @quiet is not printed (but returned) */
 int halo_nl_request_quiet(struct halo_nl *nl, struct nl_msg *msg,
 			  int (*cb)(struct nl_msg *msg, void *arg), void *arg,
 			  int quiet);
