@@ -12,17 +12,13 @@
  * leaves both sides StandAlone with the reason, and is not retried; a
  * connection that fails or is lost is retried every second.
  *
- * Each namespace has one listener on HALO_BLK_PORT (IPv4 and IPv6), from
- * the first device that waits for a peer until the namespace goes. An
- * incoming connection must come from an address of the node its HELLO
- * names, for a device of that name that waits for that node.
+ * The listener (listen.c) hands over a connection whose HELLO names the
+ * node it comes from and a device of that name that waits for that node on
+ * that port (halo_blk_conn_take()).
  *
  * Locks, in the order they nest:
- *   halo_blk_lock  the device list (device.c)
- *   hn->lock       a namespace's listener sockets: under halo_blk_lock when
- *                  dev connect starts the listener; the accept work takes
- *                  sockets under it alone, and lets go before it looks for
- *                  the device
+ *   halo_blk_lock  the device list (device.c); dev connect starts the
+ *                  listener under it (listen.c's hn->lock nests inside)
  *   dev->lock      the connection's options, state, error, sock, accepted
  * and, taken alone: the spinlocks of repl.c and ioerr.c the receiver uses.
  * The receiver takes dev->lock (STATE frames, resync steps). No holder of
@@ -262,15 +258,6 @@ struct socket *halo_blk_conn_take(struct net *net, struct socket *sock,
 	return sock;
 }
 
-/* -- membership ----------------------------------------------------------- */
-
-/*
- * A peer that leaves the cluster's view counts as disconnected at once,
- * without waiting for TCP or a ping; none is connected to outside it. A
- * change of quorum takes on-no-quorum's verdict again (quorum.c).
- * halo's notifier runs with the instance locked: the devices are looked
- * at from a work item.
- */
 /*
  * End the connection: its receiver sees the socket shut, and the
  * connection thread tears it down and tries again. The device's lock held
@@ -283,6 +270,15 @@ void halo_blk_conn_kill(struct halo_blk_dev *dev)
 		kernel_sock_shutdown(dev->conn.sock, SHUT_RDWR);
 }
 
+/* -- membership ----------------------------------------------------------- */
+
+/*
+ * A peer that leaves the cluster's view counts as disconnected at once,
+ * without waiting for TCP or a ping; none is connected to outside it. A
+ * change of quorum takes on-no-quorum's verdict again (quorum.c).
+ * halo's notifier runs with the instance locked: the devices are looked
+ * at from a work item.
+ */
 static void halo_blk_view_check(struct halo_blk_dev *dev)
 {
 	struct halo_blk_conn *conn = &dev->conn;

@@ -567,6 +567,12 @@ static int halo_md_attach(struct halo_blk_dev *dev, const struct halo_blk_create
 	const char *why;
 	int ret;
 
+	/* buffered writes still in the page cache must not land after ours */
+	ret = sync_blockdev(dev->meta.bdev);
+	if (ret) {
+		NL_SET_ERR_MSG_FMT(extack, "cannot flush %s's cached writes", md_path);
+		return ret;
+	}
 	if (dev->meta.bdev == dev->disk.bdev)
 		ret = halo_md_layout_internal(bdev_nr_bytes(dev->disk.bdev), &want);
 	else

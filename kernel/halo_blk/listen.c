@@ -111,7 +111,6 @@ static void halo_blk_hs_work(struct work_struct *work)
 	struct halo_blk_listener *lst = hs->lst;
 	struct socket *sock = hs->sock;
 	char err[HALO_BLK_ERROR_MAX];
-	const char *why = NULL;
 	struct halo_p_hello h;
 	int ret;
 
@@ -125,8 +124,8 @@ static void halo_blk_hs_work(struct work_struct *work)
 	mutex_unlock(&lst->hs_lock);
 	/* garbage, too slow, evicted, or the dialler gave up: nothing to say */
 	if (!ret && h.node_id != hs->from) {
-		why = "the connection does not come from an address of the node its hello names";
-		halo_blk_send_error(sock, HALO_BLK_ERR_MISMATCH, why);
+		halo_blk_send_error(sock, HALO_BLK_ERR_MISMATCH,
+				    "the connection does not come from an address of the node its hello names");
 	} else if (!ret) {
 		sock = halo_blk_conn_take(lst->hn->net, sock, &h, lst->port);
 	}
@@ -147,9 +146,8 @@ static void halo_blk_incoming(struct halo_blk_listener *lst, struct socket *sock
 	bool room = true;
 	u32 from;
 
-	/* it inherited the listener's callback: readers must be woken */
+	/* it inherited the listener's callback (not its pointer): TCP's again */
 	write_lock_bh(&sock->sk->sk_callback_lock);
-	rcu_assign_sk_user_data(sock->sk, NULL);
 	sock->sk->sk_data_ready = lst->data_ready;
 	write_unlock_bh(&sock->sk->sk_callback_lock);
 	if (kernel_getpeername(sock, (struct sockaddr *)&addr) < 0 ||
@@ -167,7 +165,7 @@ static void halo_blk_incoming(struct halo_blk_listener *lst, struct socket *sock
 	hs->lst = lst;
 	hs->sock = sock;
 	hs->from = from;
-	hs->deadline = jiffies + HALO_BLK_HS_DEADLINE;
+	hs->deadline = (jiffies + HALO_BLK_HS_DEADLINE) ?: 1;	/* 0: none */
 	INIT_WORK(&hs->work, halo_blk_hs_work);
 	mutex_lock(&lst->hs_lock);
 	if (lst->n_hs >= HALO_BLK_HS_MAX) {

@@ -161,7 +161,7 @@ static const struct nla_policy halo_blk_primary_policy[HALO_BLK_A_DEV_MAX + 1] =
 	[HALO_BLK_A_DEV_FORCE] = { .type = NLA_FLAG },
 };
 
-/* a TCP port: past NLA_POLICY_RANGE's s16 bounds */
+/* a TCP port: past NLA_POLICY_RANGE's s16 bounds; not const, for 6.1's policy */
 static struct netlink_range_validation halo_blk_port_range = {
 	.min = 1,
 	.max = 65535,

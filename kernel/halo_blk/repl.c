@@ -846,7 +846,10 @@ bool halo_blk_rq_answered(struct request *rq, u64 id)
 	       atomic64_cmpxchg(&req->ack_key, id, 0) == id;
 }
 
-/* @rq awaited an answer, and no longer does: the connection went. */
+/*
+ * @rq awaited an answer, and no longer does: the connection went, or the
+ * frame asking for it never did.
+ */
 bool halo_blk_rq_unanswered(struct request *rq)
 {
 	struct halo_blk_req *req = blk_mq_rq_to_pdu(rq);

@@ -213,7 +213,7 @@ int halo_blk_thread_park(void)
 
 /*
  * Read @n blocks from @blk into a new bio's pages, in order, of any page
- * size (layout.h: halo_blk_bio_block() finds block i).
+ * size (layout.h says where block i is; halo_blk_bio_digest() uses it).
  */
 struct bio *halo_blk_rs_read(struct halo_blk_dev *dev, u64 blk, u32 n)
 {
@@ -243,7 +243,7 @@ err:
 	return NULL;
 }
 
-/* Send a chunk of @n blocks read into @bio as RS_DATA, under send_lock. */
+/* Send a chunk of @n blocks read into @bio as RS_DATA; takes send_lock. */
 static int halo_blk_rs_send(struct halo_blk_dev *dev, u64 blk, u32 n, struct bio *bio)
 {
 	struct halo_blk_conn *conn = &dev->conn;

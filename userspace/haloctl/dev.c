@@ -90,7 +90,7 @@ static void dev_usage(FILE *f)
 		"  found to differ, which are marked out of sync on both nodes: the\n"
 		"  next resync (dev disconnect, dev connect) sends them from the\n"
 		"  primary, or between two secondaries from the lower node id.\n"
-		"show: role, disk state, connection, peer, out-of-sync bytes, size;\n"
+		"show: role, disk state, connection, peer and port, out-of-sync bytes, size;\n"
 		"  under protocol A or B, the unconfirmed bytes the peer's disk may lack.\n"
 		"  With -j: one device's object, or {\"devices\": [...]} for all.\n",
 		HALO_BLK_MAX_MINOR, HALO_BLK_PORT);
@@ -532,7 +532,6 @@ struct dev_attrs {
 	bool has_on_no_quorum, has_on_io_error, has_csums_alg;
 	bool verify_stop;
 	bool no_format;		/* create: attach metadata, never format */
-	bool meta_disk_external;
 };
 
 /*
@@ -611,11 +610,14 @@ static int dev_request(uint8_t cmd, int flags, const char *name,
 	return dev_request_quiet(cmd, flags, name, a, cb, 0) ? 1 : 0;
 }
 
+enum { SIG_NONE, SIG_FOUND, SIG_UNREADABLE };
+
 /*
  * What libblkid finds on @path that fresh metadata would destroy: a
  * filesystem, RAID member, LVM PV or partition table ("ext4", "gpt"...)
- * in @type; 0 if nothing, 1 if something, -1 (printed) if @path cannot be
- * probed. Not opened: 1, and why in @type (the kernel may refuse first).
+ * in @type: SIG_FOUND; SIG_NONE if nothing; SIG_UNREADABLE, and why in
+ * @type, if it cannot be opened (the kernel may refuse the request first,
+ * e.g. without the capabilities); -1 (printed) if it cannot be probed.
  */
 static int dev_signature(const char *path, char *type, size_t size)
 {
@@ -625,8 +627,8 @@ static int dev_signature(const char *path, char *type, size_t size)
 
 	pr = blkid_new_probe_from_filename(path);
 	if (!pr) {
-		snprintf(type, size, "(%s", strerror(errno));
-		return 1;
+		snprintf(type, size, "%s", strerror(errno));
+		return SIG_UNREADABLE;
 	}
 	blkid_probe_enable_superblocks(pr, 1);
 	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
@@ -647,16 +649,16 @@ static int dev_signature(const char *path, char *type, size_t size)
 	if (val)
 		snprintf(type, size, "%s", val);
 	blkid_free_probe(pr);
-	return val ? 1 : 0;
+	return val ? SIG_FOUND : SIG_NONE;
 }
 
 static int dev_create(int argc, char **argv)
 {
 	const char *name = dev_name_arg("create", argc, argv);
 	struct dev_attrs a = {};
-	const char *held = NULL;
+	const char *held = NULL, *md;
 	char type[64] = "";
-	int ret;
+	int ret, sig = SIG_NONE;
 
 	if (!name)
 		return 1;
@@ -685,12 +687,8 @@ static int dev_create(int argc, char **argv)
 			a.has_minor = true;
 		} else if (matches(argv[0], "disk")) {
 			a.disk = argv[1];
-		} else if (matches(argv[0], "meta-disk")) {
-			a.meta_disk = argv[1];
 		} else {
-			errorf("unknown dev create argument \"%s\" (use minor, disk, meta-disk, force)",
-			       argv[0]);
-			return 1;
+			a.meta_disk = argv[1];
 		}
 	}
 	if (!a.has_minor || !a.disk) {
@@ -702,7 +700,7 @@ static int dev_create(int argc, char **argv)
 		errorf("device path too long (at most %d bytes)", HALO_BLK_PATH_MAX - 1);
 		return 1;
 	}
-	a.meta_disk_external = a.meta_disk && strcmp(a.meta_disk, "internal");
+	md = a.meta_disk && strcmp(a.meta_disk, "internal") ? a.meta_disk : NULL;
 	/*
 	 * A disk that holds a filesystem, RAID, LVM or a partition table is
 	 * taken only if halo metadata is on it already (the kernel looks),
@@ -710,31 +708,28 @@ static int dev_create(int argc, char **argv)
 	 * The kernel refuses non-zero bytes where fresh metadata would go.
 	 */
 	if (!a.force) {
-		const char *md = a.meta_disk_external ? a.meta_disk : NULL;
-
 		held = a.disk;
-		ret = dev_signature(held, type, sizeof(type));
-		if (!ret && md) {
+		sig = dev_signature(held, type, sizeof(type));
+		if (sig == SIG_NONE && md) {
 			held = md;
-			ret = dev_signature(held, type, sizeof(type));
+			sig = dev_signature(held, type, sizeof(type));
 		}
-		if (ret < 0)
+		if (sig < 0)
 			return 1;
-		a.no_format = ret;
+		a.no_format = sig != SIG_NONE;
 	}
 	ret = dev_request_quiet(HALO_BLK_CMD_DEV_CREATE, 0, name, &a, NULL,
 				a.no_format ? -ENODATA : 0);
 	if (a.no_format && ret == -ENODATA) {
-		if (type[0] == '(') {
+		if (sig == SIG_UNREADABLE)
 			errorf("%s has no halo metadata and cannot be opened to look for other data on it: %s",
-			       held, type + 1);
-			return 1;
-		}
-		errorf("%s holds %s and no halo metadata: dev create %s ... force %s",
-		       held, type, name,
-		       held != a.disk ? "overwrites its start with halo metadata" :
-		       !a.meta_disk_external ? "overwrites its end with halo metadata" :
-		       "takes it (a sync from the peer overwrites it)");
+			       held, type);
+		else
+			errorf("%s holds %s and no halo metadata: dev create %s ... force %s",
+			       held, type, name,
+			       held == md ? "overwrites its start with halo metadata" :
+			       !md ? "overwrites its end with halo metadata" :
+			       "takes it (a sync from the peer overwrites it)");
 		return 1;
 	}
 	return ret ? 1 : 0;
